@@ -1,5 +1,5 @@
 // A detector is one file whose name is its id. It exports a `Detector`: plain metadata, the zod
-// schema of its options (defaults live in config/default.yaml) and a pure function from the
+// schema of its options (defaults live in config/detectors.yaml) and a pure function from the
 // collected data to findings.
 
 import type { z } from 'zod';
@@ -61,6 +61,11 @@ export interface DetectorMeta {
   docs: string;
   /** The collected sources it reads; a failed one lowers confidence and is reported in coverage. */
   sources: SourceName[];
+  /**
+   * The CloudTrail events it reads, so the collector looks up only those. `baseline: true` means
+   * it also needs the history before the window (config `collection.cloudtrailBaselineDays`).
+   */
+  cloudtrailEvents?: { eventName: string; eventSource: string; baseline?: boolean }[];
 }
 
 export interface Detector<Options = unknown> {

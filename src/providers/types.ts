@@ -157,6 +157,13 @@ export interface IamRole {
   lastUsedDate?: number;
 }
 
+/** The root user, from the credential report's `<root_account>` row. */
+export interface RootAccount {
+  mfaEnabled: boolean;
+  accessKeysActive: number;
+  passwordLastUsed?: number;
+}
+
 export interface GuardDutyDetector {
   region: string;
   id: string;
@@ -198,7 +205,7 @@ export interface AuditData {
   };
   metrics: MetricSeries[];
   costs: CostData;
-  iam: { users: IamUser[]; roles: IamRole[] };
+  iam: { users: IamUser[]; roles: IamRole[]; root?: RootAccount };
   guardduty: { detectors: GuardDutyDetector[]; findings: GuardDutyFinding[] };
   coverage: CoverageEntry[];
 }

@@ -1,0 +1,56 @@
+// Short, human phrasings of a finding shared by the table and Markdown renderers.
+
+import type { Finding } from '../../detectors/types.js';
+import type { Report } from '../../engine/report.js';
+
+/** `user/ops-deploy` from `arn:aws:iam::111122223333:user/ops-deploy`. */
+export function shortArn(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  return resource || arn;
+}
+
+export function actorLine(f: Finding): string {
+  if (!f.actor) return '';
+  const parts = [shortArn(f.actor.arn)];
+  if (f.actor.accessKeyId) parts.push(f.actor.accessKeyId);
+  if (f.actor.sourceIPs?.length) parts.push(`from ${f.actor.sourceIPs.slice(0, 3).join(', ')}${f.actor.sourceIPs.length > 3 ? ` +${f.actor.sourceIPs.length - 3}` : ''}`);
+  return parts.join(' · ');
+}
+
+export function resourcesLine(f: Finding, max = 3): string {
+  if (f.resources.length === 0) return '';
+  const shown = f.resources.slice(0, max).map((r) => r.id).join(', ');
+  return f.resources.length > max ? `${shown} +${f.resources.length - max} more` : shown;
+}
+
+export function whenLine(f: Finding): string {
+  const fmt = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+  if (f.firstSeen && f.lastSeen && f.firstSeen !== f.lastSeen) return `${fmt(f.firstSeen)} → ${fmt(f.lastSeen)}`;
+  return f.firstSeen ? fmt(f.firstSeen) : '';
+}
+
+export function coverageLine(report: Report): { ok: number; failed: number; skipped: number } {
+  let ok = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const c of report.coverage) {
+    if (c.status === 'ok') ok += 1;
+    else if (c.status === 'error') failed += 1;
+    else skipped += 1;
+  }
+  return { ok, failed, skipped };
+}
+
+/** Cost Explorer bills $0.01 a request. */
+export function costExplorerSpend(report: Report): { requests: number; dollars: number } {
+  let requests = 0;
+  for (const [action, n] of Object.entries(report.stats.apiCalls)) if (action.startsWith('ce:')) requests += n;
+  return { requests, dollars: requests * 0.01 };
+}
+
+export function totalCalls(report: Report): number {
+  return Object.values(report.stats.apiCalls).reduce((a, b) => a + b, 0);
+}
+
+export const fmtWindow = (report: Report): string =>
+  `${report.window.start.slice(0, 16).replace('T', ' ')} → ${report.window.end.slice(0, 16).replace('T', ' ')} UTC`;

@@ -1,0 +1,81 @@
+// Configuration: the defaults in config/ merged with a user's --config file, validated as a
+// whole. Each detector's section is validated by that detector's own options schema.
+
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DETECTORS } from '../detectors/index.js';
+import { SEVERITIES, type DetectorId } from '../detectors/types.js';
+import { InputError, parseInput } from './errors.js';
+
+const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
+
+const settingsSchema = z.strictObject({
+  audit: z.strictObject({
+    since: z.string().min(1),
+    failOn: z.enum(SEVERITIES),
+  }),
+  collection: z.strictObject({
+    cloudtrailBaselineDays: z.number().int().min(0).max(89),
+    metrics: z.strictObject({
+      periodSeconds: z.number().int().positive().multipleOf(60),
+      lookbackHours: z.number().positive().max(24 * 63),
+    }),
+    costs: z.strictObject({ baselineDays: z.number().int().min(7).max(365) }),
+    userData: z.strictObject({ enabled: z.boolean(), maxBytes: z.number().int().positive() }),
+    guardduty: z.strictObject({ enabled: z.boolean() }),
+    concurrency: z.number().int().min(1).max(64),
+  }),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface Config extends Settings {
+  detectors: Record<DetectorId, { enabled: boolean } & Record<string, unknown>>;
+}
+
+/** Loads the defaults, overlays `file` when given, and validates the result. */
+export async function loadConfig(file?: string): Promise<Config> {
+  const defaults = mergeDeep(
+    await readYaml(`${CONFIG_DIR}default.yaml`),
+    { detectors: await readYaml(`${CONFIG_DIR}detectors.yaml`) },
+  );
+  const user = file ? await readYaml(file) : {};
+  return validateConfig(mergeDeep(defaults, user), file);
+}
+
+export function validateConfig(value: unknown, file?: string): Config {
+  const schema = settingsSchema.extend({
+    detectors: z.strictObject(Object.fromEntries(DETECTORS.map((d) => [d.meta.id, d.options]))),
+  });
+  return parseInput(schema, value ?? {}, file ?? 'config') as Config;
+}
+
+async function readYaml(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read config: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { file, cause: error });
+  }
+  try {
+    const value: unknown = parseYaml(text) ?? {};
+    if (typeof value !== 'object' || Array.isArray(value)) throw new Error('the top level must be a mapping');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new InputError((error as Error).message.split('\n')[0] ?? 'not YAML', { file, cause: error });
+  }
+}
+
+/** Objects merge key by key; anything else (arrays included) in `over` replaces `base`. */
+export function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? mergeDeep(prev, value) : value;
+  }
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

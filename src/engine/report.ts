@@ -1,0 +1,43 @@
+// The JSON report (CONTRACT.md, "rigwatch-report/1") and what decides the exit code.
+
+import { SEVERITY_RANK, type Finding, type Severity } from '../detectors/types.js';
+import type { CoverageEntry } from '../providers/types.js';
+
+export const REPORT_FORMAT = 'rigwatch-report/1';
+
+export interface Report {
+  format: typeof REPORT_FORMAT;
+  account: string;
+  generatedAt: string;
+  window: { start: string; end: string };
+  coverage: CoverageEntry[];
+  findings: Finding[];
+  stats: {
+    apiCalls: Record<string, number>;
+    durationMs: number;
+    /** Calls AWS answered with a throttling error (the SDK retried them). */
+    throttled: number;
+    findingsBySeverity: Record<Severity, number>;
+  };
+}
+
+export const EXIT = { clean: 0, findings: 1, badInput: 2, incomplete: 3 } as const;
+
+/** 1 when a finding reaches `failOn`; otherwise 3 when a source failed; otherwise 0. */
+export function exitCodeFor(report: Pick<Report, 'findings' | 'coverage'>, failOn: Severity): number {
+  if (report.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT.findings;
+  if (report.coverage.some((c) => c.status === 'error')) return EXIT.incomplete;
+  return EXIT.clean;
+}
+
+/** Worst first; then by region and id, so the order is the same on every run. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) =>
+    SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.detector.localeCompare(b.detector) || a.region.localeCompare(b.region) || a.id.localeCompare(b.id));
+}
+
+export function countBySeverity(findings: Finding[]): Record<Severity, number> {
+  const out: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) out[f.severity] += 1;
+  return out;
+}

@@ -1,0 +1,21 @@
+// The simulated AWS account: a scenario answering real AWS SDK v3 clients.
+
+import { cloudtrailService } from './services/cloudtrail.js';
+import { cloudwatchService } from './services/cloudwatch.js';
+import { costExplorerService } from './services/costexplorer.js';
+import { ec2Service } from './services/ec2.js';
+import { guardDutyService } from './services/guardduty.js';
+import { iamService } from './services/iam.js';
+import { stsService } from './services/sts.js';
+import type { SimulatedService } from './types.js';
+
+export { SimulatedAccount, statusForError, type AttachableClient, type SimulatedAccountOptions, type SimulatedCall } from './account.js';
+export { rateLimitFor, type RateLimit } from './limits.js';
+export { AUDITOR_ROLE_NAME, AUDITOR_SESSION_NAME, auditorRoleArn, auditorSessionArn } from './services/sts.js';
+export { AwsError, type AccountState, type SimContext, type SimulatedService } from './types.js';
+export { cloudtrailService, cloudwatchService, costExplorerService, ec2Service, guardDutyService, iamService, stsService };
+
+/** Every service the simulated account answers. */
+export function defaultServices(): SimulatedService[] {
+  return [stsService, ec2Service, cloudtrailService, cloudwatchService, costExplorerService, iamService, guardDutyService];
+}
