@@ -8,7 +8,7 @@ import { collectAccount } from '../providers/aws/collect.js';
 import type { CloudTrailNeed, CollectionSettings } from '../providers/aws/collector.js';
 import type { AuditData } from '../providers/types.js';
 import type { Config } from './config.js';
-import { countBySeverity, REPORT_FORMAT, sortFindings, type Report } from './report.js';
+import { countBySeverity, redactSecrets, REPORT_FORMAT, sortFindings, type Report } from './report.js';
 
 const DAY = 86_400_000;
 /** LookupEvents reaches 90 days back. */
@@ -63,7 +63,9 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
   request.progress?.('judging');
   const findings: Finding[] = [];
   for (const detector of enabledDetectors(request.config)) {
-    findings.push(...detector.detect(data, request.config.detectors[detector.meta.id as DetectorId]));
+    for (const f of detector.detect(data, request.config.detectors[detector.meta.id as DetectorId])) {
+      findings.push({ ...f, evidence: redactSecrets(f.evidence) });
+    }
   }
   sortFindings(findings);
   const report: Report = {

@@ -41,3 +41,19 @@ export function countBySeverity(findings: Finding[]): Record<Severity, number> {
   for (const f of findings) out[f.severity] += 1;
   return out;
 }
+
+const SECRET_KEY = /secret|sessiontoken|password|privatekey/i;
+
+/**
+ * Never print secrets: whatever a detector copied into evidence from an API answer (a CloudTrail
+ * record of CreateAccessKey or AssumeRole, say), values under secret-looking keys are replaced.
+ */
+export function redactSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(redactSecrets) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '<redacted>' : redactSecrets(v);
+    return out as T;
+  }
+  return value;
+}

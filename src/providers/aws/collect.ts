@@ -11,7 +11,7 @@ import { collectIam } from './collectors/iam.js';
 import { collectGuardDutyRegion } from './collectors/guardduty.js';
 import { Coverage, type CollectContext, type CollectionSettings } from './collector.js';
 import type { AwsClients } from './clients.js';
-import { RigwatchError } from '../../engine/errors.js';
+import { InputError, RigwatchError } from '../../engine/errors.js';
 
 export interface CollectRequest {
   clients: AwsClients;
@@ -33,6 +33,10 @@ export async function collectAccount(request: CollectRequest): Promise<AuditData
   try {
     identity = await callerIdentity(clients);
   } catch (error) {
+    if ((error as Error).name === 'CredentialsProviderError') {
+      throw new InputError('no AWS credentials: set AWS_PROFILE or pass --profile, use environment credentials or SSO ' +
+        '(see README, "Auditing a real account"); `rigwatch demo` needs none', { cause: error });
+    }
     throw new RigwatchError(`cannot identify the AWS account: ${(error as Error).name}: ${(error as Error).message}`, { exitCode: 3, cause: error });
   }
   coverage.ok('sts', 'global');

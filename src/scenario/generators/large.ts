@@ -29,6 +29,7 @@ import {
   hourOfDay,
   iamUserIdentity,
   iso,
+  isWeekend,
   newId,
   noise,
   periodIndex,
@@ -287,10 +288,15 @@ export function buildLarge(opts: LargeAccountOptions): { scenario: Scenario; att
   };
   const peopleCount = clamp(Math.round(opts.instances / 60), 5, 80);
   const ops = addKeyUser(draft, { userName: 'ops-deploy', path: '/deploy-bot/', created: '2025-04-08T16:02:37Z', keyCreated: '2026-10-05T15:11:26Z', policies: [POLICY.ec2Full, POLICY.iamFull] });
+  // Each person works from one office, behind its NAT address.
+  const officeIps = ['203.0.113.24', '203.0.113.41', '192.0.2.10'];
   const personRefs: UserRef[] = [];
+  const officeOf = new Map<string, string>();
   const pr = draft.rng.fork('people');
   for (let p = 0; p < peopleCount; p++) {
-    personRefs.push(userRef(account, `user${String(p + 1).padStart(3, '0')}`, newId.userId(pr)));
+    const ref = userRef(account, `user${String(p + 1).padStart(3, '0')}`, newId.userId(pr));
+    personRefs.push(ref);
+    officeOf.set(ref.userName, pr.pick(officeIps));
   }
   const ciIps = ['198.51.100.17', '198.51.100.18', '198.51.100.19', '198.51.100.23'];
 
@@ -318,7 +324,7 @@ export function buildLarge(opts: LargeAccountOptions): { scenario: Scenario; att
     const key = `console/${user.userName}/${Math.floor(t / DAY)}`;
     let identity = sessions.get(key);
     if (!identity) {
-      identity = iamUserIdentity(user, newId.sessionKey(er), { creationDate: dayStart(t) + 8 * HOUR, mfa: true });
+      identity = iamUserIdentity(user, newId.sessionKey(er), { creationDate: dayStart(t) + 8.5 * HOUR, mfa: true });
       sessions.set(key, identity);
     }
     return identity;
@@ -340,15 +346,15 @@ export function buildLarge(opts: LargeAccountOptions): { scenario: Scenario; att
 
   const span = EVENT_DAYS * DAY;
   const start = now - span;
-  const officeIps = ['203.0.113.24', '203.0.113.25', '203.0.113.41', '192.0.2.10', '192.0.2.11'];
+  const officeIp = (user: UserRef): string => officeOf.get(user.userName) ?? '203.0.113.24';
   for (let d = EVENT_DAYS; d >= 0 && budget > 0; d--) {
     const day = dayStart(now) - d * DAY;
     if (new Date(day).getUTCDay() % 6 === 0) continue;
     for (const person of personRefs) {
       if (!er.chance(0.5)) continue;
-      const t = day + er.range(7.5, 17) * HOUR;
+      const t = day + er.range(8.5, 16.5) * HOUR;
       if (t > now || t < start) continue;
-      if (!emit({ identity: iamUserIdentity(person), sourceIPAddress: er.pick(officeIps), userAgent: USER_AGENT.browser }, {
+      if (!emit({ identity: iamUserIdentity(person), sourceIPAddress: officeIp(person), userAgent: USER_AGENT.browser }, {
         time: t, source: 'signin.amazonaws.com', name: 'ConsoleLogin', region: 'us-east-1', readOnly: false,
         response: { ConsoleLogin: 'Success' }, additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: 'Yes', MfaType: 'Virtual MFA' }, eventType: 'AwsConsoleSignIn',
       })) break;
@@ -373,8 +379,13 @@ export function buildLarge(opts: LargeAccountOptions): { scenario: Scenario; att
     const list = runningByRegion.get(net.region);
     return list && list.length > 0 ? list : placed;
   };
-  const person = () => er.pick(personRefs);
-  const consoleCaller = (t: number): Caller => ({ identity: consoleSession(person(), t), sourceIPAddress: er.pick(officeIps), userAgent: USER_AGENT.browser, console: true });
+  // People work in the console in office hours; out of hours the same changes come from Terraform.
+  const consoleCaller = (t: number): Caller => {
+    const hour = hourOfDay(t);
+    if (hour < 8.5 || hour >= 17 || isWeekend(t)) return tfCaller(t);
+    const person = er.pick(personRefs);
+    return { identity: consoleSession(person, t), sourceIPAddress: officeIp(person), userAgent: USER_AGENT.browser, console: true };
+  };
   const ciCaller = (t: number, cmd: string): Caller => ({ identity: roleSession(roles.ci, `gha-${Math.floor(t / HOUR) % 100_000}`, t), sourceIPAddress: er.pick(ciIps), userAgent: USER_AGENT.awsCli(cmd) });
   const tfCaller = (t: number): Caller => ({ identity: roleSession(roles.terraform, 'terraform', t), sourceIPAddress: er.pick(ciIps), userAgent: USER_AGENT.terraform });
   const instanceCaller = (t: number, net: RegionNet, roleName: Role): Caller => {

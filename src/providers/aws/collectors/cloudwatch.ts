@@ -1,6 +1,8 @@
 // CloudWatch: CPUUtilization (Average) and NetworkIn/NetworkOut (Sum) of the instances that ran
-// in the lookback, batched into GetMetricData: as many queries a call as the 500-query and
-// 100,800-datapoint limits allow, never one call per instance.
+// in the lookback, batched into GetMetricData: 500 queries a call (never one call per instance),
+// and CloudWatch itself pages the answer by its 100,800-datapoint limit with NextToken. Sizing
+// batches by the datapoints a range *could* hold would make more calls whenever instances have
+// less history than the lookback (new instances, stopped ones, gaps).
 
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { Instance, MetricName, MetricSeries } from '../../types.js';
@@ -21,11 +23,6 @@ const METRICS: { name: MetricName; stat: 'Average' | 'Sum' }[] = [
 export function instancesWithMetrics(instances: Instance[], lookbackStart: number): Instance[] {
   return instances.filter((i) =>
     ['running', 'pending', 'stopping'].includes(i.state) || (i.state === 'stopped' && i.launchTime >= lookbackStart));
-}
-
-/** How many metric queries fit in one call for a range of `points` datapoints each. */
-export function queriesPerCall(points: number): number {
-  return Math.max(1, Math.min(MAX_QUERIES_PER_CALL, Math.floor(MAX_DATAPOINTS_PER_CALL / Math.max(1, points))));
 }
 
 export function metricsRange(ctx: CollectContext): { start: number; end: number; period: number } {
@@ -60,9 +57,8 @@ export async function collectMetricsRegion(ctx: CollectContext, region: string, 
     }
   }
   const byId = new Map(queries.map((q) => [q.query.Id as string, q.series]));
-  const batch = queriesPerCall(Math.ceil((end - start) / (period * 1000)));
-  for (let i = 0; i < queries.length; i += batch) {
-    const slice = queries.slice(i, i + batch).map((q) => q.query);
+  for (let i = 0; i < queries.length; i += MAX_QUERIES_PER_CALL) {
+    const slice = queries.slice(i, i + MAX_QUERIES_PER_CALL).map((q) => q.query);
     let token: string | undefined;
     do {
       const out = await client.send(new GetMetricDataCommand({

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InputError, RigwatchError, formatJsonPath, parseInput, zodIssuesToInputError } from '../../src/engine/errors.js';
-import { inputErrorOf } from './fixtures.js';
+import { inputErrorOf } from '../scenario/fixtures.js';
 
 describe('formatJsonPath', () => {
   it.each<[PropertyKey[], string]>([
