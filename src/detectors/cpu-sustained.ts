@@ -6,7 +6,8 @@
 // region lists the instances, so a 128-instance fleet is one finding, not 128.
 
 import { z } from 'zod';
-import type { AuditData, MetricSeries } from '../providers/types.js';
+import { longestRunAbove, type HotRun } from './lib/cpu.js';
+import type { AuditData } from '../providers/types.js';
 import { findingId } from '../domain/finding-id.js';
 import { SEVERITY_RANK, type Detector, type Finding, type Severity } from './types.js';
 import { bounded, enabledOption, maxSeverity } from './lib/finding.js';
@@ -31,45 +32,9 @@ const options = z.object({
 
 export type Options = z.infer<typeof options>;
 
-interface Run {
-  start: number;
-  /** End of the last datapoint's period. */
-  end: number;
-  values: number[];
-  missing: number;
-}
-
-/** The longest stretch of datapoints above `threshold` in [from, to], bridging up to `maxMissing` absent datapoints. */
-function longestRun(series: MetricSeries, threshold: number, maxMissing: number, from: number, to: number): Run | undefined {
-  const step = series.period * 1000;
-  let best: Run | undefined;
-  let current: Run | undefined;
-  let lastTs = -Infinity;
-  for (let k = 0; k < series.timestamps.length; k++) {
-    const ts = series.timestamps[k] as number;
-    const value = series.values[k] as number;
-    if (ts < from || ts > to) continue;
-    const gap = Math.round((ts - lastTs) / step) - 1;
-    if (current && (value <= threshold || gap > maxMissing)) {
-      if (!best || current.end - current.start > best.end - best.start) best = current;
-      current = undefined;
-    }
-    if (value > threshold) {
-      if (current) {
-        current.missing += Math.max(0, gap);
-        current.values.push(value);
-        current.end = ts + step;
-      } else current = { start: ts, end: ts + step, values: [value], missing: 0 };
-    }
-    lastTs = ts;
-  }
-  if (current && (!best || current.end - current.start > best.end - best.start)) best = current;
-  return best;
-}
-
 interface Hot {
   instanceId: string;
-  run: Run;
+  run: HotRun;
   cv: number;
   corroboration: Corroboration;
   severity: Severity;
@@ -80,7 +45,7 @@ function detect(data: AuditData, o: Options): Finding[] {
   const byRegion = new Map<string, Hot[]>();
   for (const series of data.metrics) {
     if (series.metric !== 'CPUUtilization') continue;
-    const run = longestRun(series, o.thresholdPercent, o.maxMissingDatapoints, data.window.start, data.window.end);
+    const run = longestRunAbove(series, o.thresholdPercent, o.maxMissingDatapoints, data.window.start, data.window.end);
     if (!run || run.end - run.start < o.minHours * HOUR_MS) continue;
     const cv = coefficientOfVariation(run.values);
     const c = corroborate(series.instanceId);

@@ -30,6 +30,8 @@ const options = z.object({
     .describe("Hours before a candidate start whose median datapoint is the instance's normal (the baseline)."),
   minBaselineHours: z.number().positive().default(12)
     .describe('Hours of datapoints the baseline needs before a start is judged; an instance with no start judged in the window is counted as not judged.'),
+  minHistoryHours: z.number().nonnegative().default(24)
+    .describe("Hours of history before a start (from the instance's first datapoint) needed to judge it: the history peak must have seen a whole day, or the first run of a nightly job in the data reads as a swing."),
   minRecentMBPerHour: z.number().nonnegative().default(100)
     .describe('Level after the swing (MiB an hour) below which nothing is flagged: small instances swing by ratio on tiny volumes.'),
   historyPeakMargin: z.number().min(1).default(1.5)
@@ -70,8 +72,8 @@ interface Swing {
 }
 
 /**
- * The earliest swing of one series in the window, 'not-judged' when no start in the window had
- * enough history before it, or undefined. Candidate starts are the datapoints in the window; for
+ * The earliest swing of one series in the window; 'not-judged' when it has datapoints in the
+ * window but no start there had enough history before it; otherwise undefined. Candidate starts are the datapoints in the window; for
  * each, the level after (median over [t, t + sustain)) and the baseline (median over
  * [t - baselineHours, t)) come from sliding windows, and the history peak is the highest level
  * after of any stretch that ended by t. A start must itself be raised, so the swing starts at the
@@ -87,6 +89,7 @@ function scan(series: MetricSeries, o: Options, window: AuditWindow): Swing | 'n
   // A stretch with most of its datapoints missing says nothing about a level.
   const minAfter = Math.max(1, Math.ceil(sustain / step / 2));
   const minBaseline = Math.ceil((o.minBaselineHours * HOUR_MS) / step);
+  const minHistory = o.minHistoryHours * HOUR_MS;
   const perHour = 3600 / series.period / MIB;
 
   const level = new Float64Array(n).fill(NaN);
@@ -114,7 +117,7 @@ function scan(series: MetricSeries, o: Options, window: AuditWindow): Swing | 'n
       if (!Number.isNaN(level[ended] as number)) peak = Math.max(peak, level[ended] as number);
     }
     const l = level[i] as number;
-    if (t < window.start || Number.isNaN(l) || i - lo < minBaseline) continue;
+    if (t < window.start || Number.isNaN(l) || i - lo < minBaseline || t - (ts[0] as number) < minHistory) continue;
     judged = true;
     if (l * perHour < o.minRecentMBPerHour || l <= o.historyPeakMargin * peak) continue;
     base.slideTo(lo, i);
@@ -125,16 +128,16 @@ function scan(series: MetricSeries, o: Options, window: AuditWindow): Swing | 'n
       break;
     }
   }
-  if (start < 0) return judged ? undefined : 'not-judged';
+  if (start < 0) return judged || !ts.some((t) => t >= window.start) ? undefined : 'not-judged';
 
   const floor = (1 + o.swingPercent / 100) * baseline;
   const latest = median(values.filter((_, k) => (ts[k] as number) >= window.end - sustain));
   const stillElevated = latest >= floor;
   let end = window.end;
   if (!stillElevated) {
-    // Where the level after falls below the floor, the drop is within the next stretch: the
-    // raised stretch ends at the first datapoint there that is no longer raised.
-    // With no complete stretch below it, the drop is in the last stretch (or the data stopped).
+    // Where the level after first falls below the floor, the drop is within that stretch, and the
+    // raised stretch ends at its first datapoint that is no longer raised. With no complete
+    // stretch below the floor, the drop is in the last stretch, or the data stopped.
     let drop = level.findIndex((l, k) => k > start && l < floor);
     if (drop < 0) drop = ts.findIndex((t, k) => k > start && t >= window.end - sustain);
     let low = drop < 0 ? n : drop;
@@ -225,7 +228,7 @@ function detect(data: AuditData, o: Options): Finding[] {
       evidence: {
         thresholds: {
           swingPercent: o.swingPercent, sustainHours: o.sustainHours, baselineHours: o.baselineHours, minBaselineHours: o.minBaselineHours,
-          minRecentMBPerHour: o.minRecentMBPerHour, historyPeakMargin: o.historyPeakMargin,
+          minHistoryHours: o.minHistoryHours, minRecentMBPerHour: o.minRecentMBPerHour, historyPeakMargin: o.historyPeakMargin,
         },
         instanceCount: spiking.length,
         stillElevatedCount: stillElevated,
@@ -269,7 +272,8 @@ export const detector: Detector<Options> = {
       'above the highest level the instance sustained before (so recurring peaks such as backups pass), and at least `minRecentMBPerHour`. ' +
       'The evidence says when the swing started and whether it is still elevated at the end of the window; an ended swing ranks lower, and ' +
       'one corroborated by mining strings, a GuardDuty crypto finding or flat high CPU ranks high. Starts with less than `minBaselineHours` ' +
-      'of history before them are not judged (instances with none judged are counted in the evidence). One finding per region.',
+      'of baseline or `minHistoryHours` of history before them are not judged (instances with none judged are counted in the evidence). ' +
+      'One finding per region.',
     docs: 'docs/detectors.md#network-spike',
     sources: ['cloudwatch', 'ec2', 'ec2-userdata', 'guardduty'],
   },

@@ -1,16 +1,17 @@
 // sg-open-ingress: security groups that let the internet in on every port, on admin ports or on
-// mining-pool ports, and the API call that opened them. Attackers open SSH/RDP to the world to
+// mining-pool ports, and the API calls that opened them. Attackers open SSH/RDP to the world to
 // keep access to the miners they run, and pool proxies listen on the pool ports; a rule opened in
-// the audit window by an API call is worse than one that has stood for months.
+// the audit window by an API call is worse than one that has stood for months. One finding per
+// group: a responder closes a group, and an attacker opens its ports together.
 
 import { z } from 'zod';
 import type { AuditData, CloudTrailRecord, SecurityGroup } from '../providers/types.js';
 import { findingId } from '../domain/finding-id.js';
-import { SEVERITIES, type Detector, type Finding, type ResourceRef, type Severity } from './types.js';
-import { actorOf, findingActor, windowEvents } from './lib/cloudtrail.js';
-import { CORRELATION_EVENTS, alsoDid, actorActivity } from './lib/correlation.js';
+import { SEVERITIES, SEVERITY_RANK, type Detector, type Finding, type ResourceRef, type Severity } from './types.js';
+import { actorOf, credentialRemediations, distinct, findingActor, isAwsSourceAddress, windowEvents, type RecordActor } from './lib/cloudtrail.js';
+import { CORRELATION_EVENTS, alsoDid, actorActivity, type ActorActivity } from './lib/correlation.js';
 import { sourceFailed } from './lib/coverage.js';
-import { bounded, enabledOption, lowerSeverity } from './lib/finding.js';
+import { bounded, enabledOption, lowerSeverity, maxSeverity, type Remediation } from './lib/finding.js';
 import { INGRESS_EVENTS, ingressOpened } from './lib/ingress.js';
 import { MINING_PORTS } from './lib/mining.js';
 import { expandPorts, isInternetCidr, opensAllPorts, portsOpened } from './lib/network.js';
@@ -62,10 +63,100 @@ function ruleKey(r: Pick<Rule, 'groupId' | 'protocol' | 'fromPort' | 'toPort' | 
   return [r.groupId, protocol, ports, r.cidr].join('|');
 }
 
-function describePorts(r: Rule): string {
+/** A rule that lets the internet in, judged: what it exposes, who opened it and how bad it is. */
+interface Verdict extends Judged {
+  severity: Severity;
+  /** Who made each of `calls`. */
+  actors: RecordActor[];
+  /** What the rule's actor did besides opening ingress ("launched-instances"). */
+  did: string[];
+}
+
+/** A rule's ports for the title: "22", "1000-5000", "all ports"; its protocol when it has no ports. */
+function portLabel(r: Rule): string {
   if (opensAllPorts(r.protocol, r.fromPort, r.toPort)) return 'all ports';
-  const range = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
-  return `${r.protocol} ${range}`;
+  if (r.fromPort === undefined || r.fromPort === -1) return r.protocol;
+  return r.fromPort === r.toPort || r.toPort === undefined ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
+}
+
+/** The title's port list: "tcp 22, 3333, 14444", "all ports", "tcp 22; udp 53". */
+function describePorts(rules: readonly Rule[]): string {
+  if (rules.some((r) => opensAllPorts(r.protocol, r.fromPort, r.toPort))) return 'all ports';
+  const byProtocol = new Map<string, string[]>();
+  for (const r of rules) {
+    const ports = byProtocol.get(r.protocol) ?? [];
+    const label = portLabel(r);
+    if (label !== r.protocol && !ports.includes(label)) ports.push(label);
+    byProtocol.set(r.protocol, ports);
+  }
+  return [...byProtocol].map(([protocol, ports]) => (ports.length > 0 ? `${protocol} ${ports.join(', ')}` : protocol)).join('; ');
+}
+
+/** The part of an ARN after its fifth colon (user/ops-deploy, role/deploy); anything else whole. */
+function shortArn(arn: string): string {
+  const parts = arn.split(':');
+  return parts.length > 5 ? parts.slice(5).join(':') : arn;
+}
+
+const byPort = (a: Verdict, b: Verdict): number =>
+  a.rule.protocol.localeCompare(b.rule.protocol) || (a.rule.fromPort ?? -1) - (b.rule.fromPort ?? -1) ||
+  (a.rule.toPort ?? -1) - (b.rule.toPort ?? -1) || a.rule.cidr.localeCompare(b.rule.cidr);
+
+interface GroupContext {
+  /** Instances (not terminated) the group is attached to. */
+  instances: string[];
+  /** Whether EC2 answered for the group's region, so "attached to nothing" can be believed. */
+  ec2Answered: boolean;
+}
+
+/** One rule's verdict, or undefined when it exposes nothing or only web ports that are ignored. */
+function judgeRule(entry: Judged, o: Options, activity: ActorActivity, group: GroupContext): Verdict | undefined {
+  const { exposures, calls } = entry;
+  if (exposures.length === 0) return undefined;
+  calls.sort((a, b) => eventTimeMs(a) - eventTimeMs(b));
+  const actors = calls.map(actorOf);
+  const actor = findingActor(actors);
+  // Opening ingress is this finding itself; what matters besides is whether the actor launched instances.
+  const did = actor ? alsoDid(activity, actor).filter((d) => d !== 'opened-ingress') : [];
+
+  let severity: Severity;
+  if (exposures.includes('web-ports') && exposures.length === 1) {
+    if (o.webPortsSeverity === 'ignore') return undefined;
+    severity = o.webPortsSeverity;
+  } else {
+    // A long-standing rule is exposure (high for every port, medium for admin or pool ports);
+    // opened by an API call in the window it is an act (one level up), and critical when the
+    // same actor also launched instances: the brief's attacker opening a door to the miners.
+    severity = exposures.includes('all-ports') ? 'high' : 'medium';
+    if (calls.length > 0) severity = did.includes('launched-instances') ? 'critical' : exposures.includes('all-ports') ? 'critical' : 'high';
+    // Nothing runs behind a group attached to no instance, and a rule revoked since is closed.
+    if (group.ec2Answered && group.instances.length === 0) severity = lowerSeverity(severity, 1, 'low');
+    if (!entry.current) severity = lowerSeverity(severity, 1, 'low');
+  }
+  return { ...entry, severity, actors, did };
+}
+
+interface ActorSummary {
+  arn: string;
+  /** Rules this principal opened. */
+  rules: number;
+  records: RecordActor[];
+  firstCall: number;
+}
+
+/** The principals that opened a group's rules, the one that opened the most first. */
+function openers(rules: readonly Verdict[]): ActorSummary[] {
+  const byArn = new Map<string, ActorSummary>();
+  for (const r of rules) {
+    r.actors.forEach((a, k) => {
+      const summary = byArn.get(a.arn) ?? { arn: a.arn, rules: 0, records: [], firstCall: Infinity };
+      summary.records.push(a);
+      summary.firstCall = Math.min(summary.firstCall, eventTimeMs(r.calls[k] as CloudTrailRecord));
+      byArn.set(a.arn, summary);
+    });
+    for (const arn of distinct(r.actors.map((a) => a.arn))) (byArn.get(arn) as ActorSummary).rules++;
+  }
+  return [...byArn.values()].sort((a, b) => b.rules - a.rules || a.firstCall - b.firstCall || a.arn.localeCompare(b.arn));
 }
 
 function detect(data: AuditData, o: Options): Finding[] {
@@ -128,72 +219,95 @@ function detect(data: AuditData, o: Options): Finding[] {
   }
   const activity = actorActivity(data);
 
-  const findings: Finding[] = [];
+  const byGroup = new Map<string, { region: string; groupId: string; rules: Verdict[] }>();
   for (const entry of judged.values()) {
-    const { rule, exposures, calls } = entry;
-    if (exposures.length === 0) continue;
-    const instances = attached.get(rule.groupId) ?? [];
-    calls.sort((a, b) => eventTimeMs(a) - eventTimeMs(b));
-    const actors = calls.map(actorOf);
-    const actor = findingActor(actors);
-    // Opening ingress is this finding itself; what matters besides is whether the actor launched instances.
-    const did = actor ? alsoDid(activity, actor).filter((d) => d !== 'opened-ingress') : [];
+    const { region, groupId } = entry.rule;
+    const context = { instances: attached.get(groupId) ?? [], ec2Answered: !sourceFailed(data, 'ec2', region) };
+    const verdict = judgeRule(entry, o, activity, context);
+    if (!verdict) continue;
+    const key = `${region}\u0000${groupId}`;
+    const group = byGroup.get(key) ?? { region, groupId, rules: [] };
+    group.rules.push(verdict);
+    byGroup.set(key, group);
+  }
 
-    let severity: Severity;
-    if (exposures.includes('web-ports') && exposures.length === 1) {
-      if (o.webPortsSeverity === 'ignore') continue;
-      severity = o.webPortsSeverity;
-    } else {
-      // A long-standing rule is exposure (high for every port, medium for admin or pool ports);
-      // opened by an API call in the window it is an act (one level up), and critical when the
-      // same actor also launched instances: the brief's attacker opening a door to the miners.
-      severity = exposures.includes('all-ports') ? 'high' : 'medium';
-      if (calls.length > 0) severity = did.includes('launched-instances') ? 'critical' : exposures.includes('all-ports') ? 'critical' : 'high';
-      // Nothing runs behind a group attached to no instance, and a rule revoked since is closed.
-      if (!sourceFailed(data, 'ec2', rule.region) && instances.length === 0) severity = lowerSeverity(severity, 1, 'low');
-      if (!entry.current) severity = lowerSeverity(severity, 1, 'low');
-    }
-
-    const group = groups.get(rule.groupId);
+  const findings: Finding[] = [];
+  for (const { region, groupId, rules } of byGroup.values()) {
+    rules.sort(byPort);
+    const group = groups.get(groupId);
+    const instances = attached.get(groupId) ?? [];
+    const calls = rules.flatMap((r) => r.calls);
     const times = calls.map(eventTimeMs);
-    const resources: ResourceRef[] = [{ type: 'AWS::EC2::SecurityGroup', id: rule.groupId, region: rule.region }];
-    if (rule.ruleId) resources.push({ type: 'AWS::EC2::SecurityGroupIngress', id: rule.ruleId, region: rule.region });
-    resources.push(...instances.map((id) => ({ type: 'AWS::EC2::Instance', id, region: rule.region })));
+    const opened = openers(rules);
+    const main = opened[0];
+    const actor = main ? findingActor(main.records) : undefined;
+    const did = actor ? alsoDid(activity, actor).filter((d) => d !== 'opened-ingress') : [];
+    const openedBy = main ? ` — opened by ${shortArn(main.arn)}${opened.length > 1 ? ` and ${opened.length - 1} other${opened.length > 2 ? 's' : ''}` : ''}` : '';
+
+    const resources: ResourceRef[] = [{ type: 'AWS::EC2::SecurityGroup', id: groupId, region }];
+    for (const r of rules) if (r.rule.ruleId) resources.push({ type: 'AWS::EC2::SecurityGroupRule', id: r.rule.ruleId, region });
+    resources.push(...instances.map((id) => ({ type: 'AWS::EC2::Instance', id, region })));
+    const severity = maxSeverity(rules.map((r) => r.severity));
+    // Cutting off the opener's credentials is for a door worth worrying about, not a low or info one.
+    const remediations: Remediation[] = [
+      ...(rules.some((r) => r.current) ? ['revoke-ingress' as const] : []),
+      ...(SEVERITY_RANK[severity] >= SEVERITY_RANK.medium ? credentialRemediations(actor) : []),
+    ];
+
     findings.push({
-      id: findingId('sg-open-ingress', data.account.id, rule.region, rule.groupId, ruleKey(rule)),
+      id: findingId('sg-open-ingress', data.account.id, region, groupId),
       detector: 'sg-open-ingress',
       severity,
-      title: `${rule.groupId}${group ? ` (${group.name})` : ''} open to ${rule.cidr} on ${describePorts(rule)} (${exposures.join(', ')})` +
-        (calls.length > 0 ? `, opened by ${actor?.arn ?? 'an API call'}` : ''),
+      title: `${groupId}${group ? ` (${group.name})` : ''} open to the internet on ${describePorts(rules.map((r) => r.rule))}` + openedBy,
       account: data.account.id,
-      region: rule.region,
+      region,
       resources,
       ...(actor ? { actor } : {}),
       ...(times.length > 0 ? { firstSeen: iso(Math.min(...times)), lastSeen: iso(Math.max(...times)) } : {}),
       evidence: {
-        groupId: rule.groupId,
+        groupId,
         groupName: group?.name,
         vpcId: group?.vpcId,
-        rule: { ruleId: rule.ruleId, protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, cidr: rule.cidr, description: rule.description },
-        exposures,
-        adminPorts: bounded(entry.ports.admin),
-        miningPorts: bounded(entry.ports.mining),
-        currentlyOpen: entry.current,
+        ruleCount: rules.length,
+        exposures: distinct(rules.flatMap((r) => r.exposures)),
+        adminPorts: bounded([...new Set(rules.flatMap((r) => r.ports.admin))].sort((a, b) => a - b)),
+        miningPorts: bounded([...new Set(rules.flatMap((r) => r.ports.mining))].sort((a, b) => a - b)),
+        currentlyOpen: rules.some((r) => r.current),
         openedInWindow: calls.length > 0,
-        openedBy: bounded(calls.map((r, k) => ({
-          eventId: r.eventID,
-          eventName: r.eventName,
-          eventTime: r.eventTime,
-          principal: actors[k]?.arn,
-          accessKeyId: actors[k]?.accessKeyId,
-          sourceIP: actors[k]?.sourceIP,
-          userAgent: actors[k]?.userAgent,
+        actors: bounded(opened.map((a) => ({
+          principal: a.arn,
+          rules: a.rules,
+          accessKeyIds: distinct(a.records.map((r) => r.accessKeyId)),
+          sourceIPs: bounded(distinct(a.records.map((r) => r.sourceIP).filter((ip) => !isAwsSourceAddress(ip)))),
         }))),
         actorAlso: did,
         attachedInstances: instances.length,
         instanceIds: bounded(instances),
+        rules: bounded(rules.map((r) => ({
+          ruleId: r.rule.ruleId,
+          protocol: r.rule.protocol,
+          fromPort: r.rule.fromPort,
+          toPort: r.rule.toPort,
+          cidr: r.rule.cidr,
+          description: r.rule.description,
+          exposures: r.exposures,
+          adminPorts: bounded(r.ports.admin),
+          miningPorts: bounded(r.ports.mining),
+          severity: r.severity,
+          currentlyOpen: r.current,
+          openedBy: bounded(r.calls.map((call, k) => ({
+            eventId: call.eventID,
+            eventName: call.eventName,
+            eventTime: call.eventTime,
+            principal: r.actors[k]?.arn,
+            accessKeyId: r.actors[k]?.accessKeyId,
+            sourceIP: r.actors[k]?.sourceIP,
+            userAgent: r.actors[k]?.userAgent,
+          }))),
+          actorAlso: r.did,
+        }))),
       },
-      remediations: entry.current ? ['revoke-ingress'] : [],
+      remediations,
     });
   }
   return findings;
@@ -204,9 +318,10 @@ export const detector: Detector<Options> = {
     id: 'sg-open-ingress',
     title: 'Security group open to the internet',
     description:
-      'Ingress rules from 0.0.0.0/0 or ::/0 on all ports, on admin ports (SSH, RDP, VNC, Docker, Redis, Elasticsearch, MongoDB ...) or on ' +
-      'mining-pool ports, from the current rules and from AuthorizeSecurityGroupIngress / ModifySecurityGroupRules calls in the window, ' +
-      'with the call that opened each rule. Web ports 80/443 and private CIDRs are not flagged by default; groups attached to no instance rank lower.',
+      'Security groups with ingress rules from 0.0.0.0/0 or ::/0 on all ports, on admin ports (SSH, RDP, VNC, Docker, Redis, Elasticsearch, ' +
+      'MongoDB ...) or on mining-pool ports, from the current rules and from AuthorizeSecurityGroupIngress / ModifySecurityGroupRules calls in ' +
+      'the window, with the call that opened each rule. One finding per group, as severe as its worst rule, naming the principal that opened ' +
+      'the most of them. Web ports 80/443 and private CIDRs are not flagged by default; groups attached to no instance rank lower.',
     docs: 'docs/detectors.md#sg-open-ingress',
     sources: ['ec2', 'cloudtrail'],
     cloudtrailEvents: CORRELATION_EVENTS,

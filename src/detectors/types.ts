@@ -23,7 +23,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
 export interface ResourceRef {
-  /** CloudFormation resource type names: AWS::EC2::Instance, AWS::EC2::SecurityGroup, AWS::IAM::User ... */
+  /** AWS resource type names, CloudFormation's where one exists: AWS::EC2::Instance, AWS::EC2::SecurityGroup, AWS::IAM::User ... */
   type: string;
   id: string;
   region?: string;

@@ -228,6 +228,17 @@ const cases: Case[] = [
     expect: (findings) => expect(findings).toEqual([]),
   },
   {
+    name: 'benign: a nightly job whose first run in the data comes before a day of history is not judged',
+    data: () => week([traffic('i-0000000000000etl', 7, (t) => (new Date(t).getUTCHours() < 3 ? 300 : 10))]),
+    expect: (findings) => expect(findings).toEqual([]),
+  },
+  {
+    name: '... which reads as a swing when the history need not span a day',
+    data: () => week([traffic('i-0000000000000etl', 7, (t) => (new Date(t).getUTCHours() < 3 ? 300 : 10))]),
+    options: { minHistoryHours: 0 },
+    expect: (findings) => expect(findings.map((f) => f.lastSeen)).toEqual([iso(Date.parse('2026-03-04T03:00:00Z'))]),
+  },
+  {
     name: 'the swing threshold is configurable',
     data: () => account([net('i-00000000000spike', 48, () => 10, 60)]),
     options: { swingPercent: 600 },
