@@ -19,6 +19,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: String(LARGE_DEFAULT.events) },
     'cost-days': { type: 'string', default: String(LARGE_DEFAULT.costDays) },
     since: { type: 'string', default: '7d' },
+    trace: { type: 'boolean', default: false },
   },
 });
 
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
   const since = target.now - (values.since === '7d' ? 7 * DAY : Number.parseFloat(values.since) * DAY);
   const rssBefore = process.memoryUsage().rss;
   t = performance.now();
-  const { report, data } = await runAudit({ config, clients: target.clients, now: target.now, since });
+  const trace = values.trace ? (m: string) => console.error(`${((performance.now() - t) / 1000).toFixed(1).padStart(6)} s  ${m}`) : undefined;
+  const { report, data } = await runAudit({ config, clients: target.clients, now: target.now, since, progress: trace });
   const auditMs = performance.now() - t;
   target.clients.destroy();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detector } from '../../src/detectors/bill-spike.js';
 import type { AuditData, CostRow } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
-import { DAY, NOW, costDaily, emptyAccount, run } from './fixtures.js';
+import { DAY, NOW, costDaily, emptyAccount, run, type DetectorCase } from './fixtures.js';
 
 const EC2 = 'Amazon Elastic Compute Cloud - Compute';
 const SUPPORT = 'AWS Support (Business)';
@@ -26,12 +26,7 @@ const miners = (): CostRow[] => costDaily(EC2, 'eu-west-1', '2026-03-08', [400, 
 const minerUsage = (): CostRow[] => costDaily(EC2, 'eu-west-1', '2026-03-08', [400, 400, 200], { usageType: 'EU-BoxUsage:c5.4xlarge' });
 const supportFees = (dates: string[]): CostRow[] => dates.map((date) => ({ date, service: SUPPORT, region: 'global', amount: 100, estimated: false }));
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const cases: Case[] = [
   {

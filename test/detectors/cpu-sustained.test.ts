@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detector } from '../../src/detectors/cpu-sustained.js';
 import type { AuditData, Instance, MetricSeries } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
-import { emptyAccount, hoursAgo, iamUser, instance, run, runInstances, series } from './fixtures.js';
+import { emptyAccount, hoursAgo, iamUser, instance, run, runInstances, series, type DetectorCase } from './fixtures.js';
 
 const FIVE_MIN = 300;
 const perHour = 3600 / FIVE_MIN;
@@ -29,12 +29,7 @@ const withGaps = (s: MetricSeries, missing: number[]): MetricSeries => ({
   values: s.values.filter((_, k) => !missing.includes(k)),
 });
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const launch = runInstances({ time: hoursAgo(6), identity: iamUser('ops'), region: 'eu-west-1', type: 'c5.4xlarge', ids: ['i-0000000000miner2'] });
 

@@ -213,3 +213,11 @@ export function user(name: string, o: Partial<IamUser> = {}): IamUser {
     ...o,
   };
 }
+
+/** One row of a detector's table of cases: an account, optional options, what must (not) be found. */
+export interface DetectorCase {
+  name: string;
+  data: () => AuditData;
+  options?: Record<string, unknown>;
+  expect: (findings: Finding[]) => void;
+}

@@ -4,7 +4,7 @@ import type { AuditData, CloudTrailRecord } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
 import {
   ACCOUNT, DAY, HOUR, NOW, assumedRole, autoScaling, daysAgo, emptyAccount, hoursAgo, iamUser, instance, instancesOf, run, runInstances,
-} from './fixtures.js';
+ type DetectorCase } from './fixtures.js';
 
 const LOOKUP_30_DAYS = { RunInstances: NOW - 31 * DAY };
 
@@ -26,12 +26,7 @@ const nightly = (tonight: number): CloudTrailRecord[] => [
   runInstances({ time: hoursAgo(10), identity: iamUser('ci'), type: 'c5.xlarge', count: tonight }),
 ];
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const cases: Case[] = [
   {

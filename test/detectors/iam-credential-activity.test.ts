@@ -4,7 +4,7 @@ import type { AuditData, CloudTrailRecord } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
 import {
   DAY, assumedRole, daysAgo, emptyAccount, event, hoursAgo, iamUser, root, run, runInstances, user,
-} from './fixtures.js';
+ type DetectorCase } from './fixtures.js';
 
 // NOW is Tuesday 12:00 UTC: hoursAgo(2) is working time, hoursAgo(10) is 02:00.
 const OFFICE_IP = '203.0.113.5';
@@ -38,12 +38,7 @@ const persistence = (): CloudTrailRecord[] => [
   iam('AttachUserPolicy', hoursAgo(10) + 120_000, ops, { userName: 'backdoor', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
 ];
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const kinds = (f: Finding | undefined): string[] => Object.keys((f?.evidence.kinds ?? {}) as object).sort();
 

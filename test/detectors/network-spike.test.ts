@@ -4,7 +4,7 @@ import { SlidingMedian } from '../../src/detectors/lib/sliding-median.js';
 import { median } from '../../src/detectors/lib/stats.js';
 import type { AuditData, MetricName, MetricSeries } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
-import { DAY, HOUR, NOW, emptyAccount, hoursAgo, instance, iso, run, series } from './fixtures.js';
+import { DAY, HOUR, NOW, emptyAccount, hoursAgo, instance, iso, run, series, type DetectorCase } from './fixtures.js';
 
 const MB = 1024 * 1024;
 const PER_HOUR = 12;
@@ -71,12 +71,7 @@ interface Swing {
 const swingsOf = (f: Finding | undefined): Swing[] => (f?.evidence.instances as { metrics: Swing[] }[])[0]?.metrics ?? [];
 const near = (at: string, expected: number, tolerance = 300_000): void => expect(Math.abs(Date.parse(at) - expected)).toBeLessThanOrEqual(tolerance);
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const cases: Case[] = [
   {

@@ -4,7 +4,7 @@ import type { AuditData, SecurityGroup } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
 import {
   authorizeIngress, emptyAccount, event, hoursAgo, iamUser, instance, iso, rule, run, runInstances, securityGroup,
-} from './fixtures.js';
+ type DetectorCase } from './fixtures.js';
 
 const ops = iamUser('ops', 'AKIAEXAMPLEOPS00001');
 
@@ -37,12 +37,7 @@ const pool = (by: (port: number) => typeof ops = () => ops) => ({
   })),
 });
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const cases: Case[] = [
   {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detector } from '../../src/detectors/trail-tampering.js';
 import type { AuditData, CloudTrailRecord, Trail } from '../../src/providers/types.js';
 import type { Finding } from '../../src/detectors/types.js';
-import { ACCOUNT, emptyAccount, event, hoursAgo, iamUser, instance, run, runInstances } from './fixtures.js';
+import { ACCOUNT, emptyAccount, event, hoursAgo, iamUser, instance, run, runInstances, type DetectorCase } from './fixtures.js';
 
 const ops = iamUser('ops', 'AKIAEXAMPLEOPS00001');
 const TRAIL_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/main`;
@@ -25,12 +25,7 @@ function account(events: CloudTrailRecord[] = [], o: { trails?: Trail[]; detecto
   return data;
 }
 
-interface Case {
-  name: string;
-  data: () => AuditData;
-  options?: Record<string, unknown>;
-  expect: (findings: Finding[]) => void;
-}
+type Case = DetectorCase;
 
 const kinds = (findings: Finding[]): [string, string][] => findings.map((f) => [f.evidence.kind as string, f.severity]);
 

@@ -73,7 +73,7 @@ describe('CloudTrail collection', () => {
     const got = await collectEventsRegion(ctx, 'eu-west-1');
     expect(got.records.map((r) => r.eventID.slice(-1)).sort()).toEqual(['1', '2', '3']);
     expect(clients.calls.snapshot()).toEqual({ 'cloudtrail:LookupEvents': 1 });
-    expect(got).toMatchObject({ writePages: 1, nameQueries: 0 });
+    expect(got.calls).toEqual({ ReadOnly: 1, EventSource: 0, EventName: 0 });
   });
 
   it('reads global-service events once, from us-east-1', async () => {
@@ -82,17 +82,29 @@ describe('CloudTrail collection', () => {
     expect(east.records.map((r) => r.eventName)).toEqual(['CreateUser']);
   });
 
-  it('falls back to per-name queries for what the write pages did not reach in a busy region', async () => {
-    // 400 unrelated writes in the last hours push the needed events past the page budget
-    // (one page per needed name: 3 regional names here).
+  it('in a busy region, narrows to one query per service, then per name, as soon as a page shows paging cannot win', async () => {
+    // 400 unrelated EC2 writes in the last 3 hours: at that density the 37-day range would take
+    // hundreds of pages. The EC2 service query is abandoned after one page for the same reason
+    // (its two names are then read by name); the three quiet CloudTrail names share one query.
     const noise = Array.from({ length: 400 }, (_, i) => record('CreateTags', 'ec2.amazonaws.com', 'eu-west-1', NOW - i * 30_000, 1000 + i));
-    const { ctx, clients } = context(scenario({ cloudtrail: { events: [...quiet, ...noise] } }));
+    const trailNames = ['DeleteTrail', 'UpdateTrail'].map((eventName) => ({ eventName, eventSource: 'cloudtrail.amazonaws.com', since: WINDOW.start }));
+    const stop = record('StopLogging', 'cloudtrail.amazonaws.com', 'eu-west-1', NOW - 5 * HOUR, 7);
+    const { ctx, clients } = context(scenario({ cloudtrail: { events: [...quiet, ...noise, stop] } }), { cloudtrail: [...SETTINGS.cloudtrail, ...trailNames] });
+    const got = await collectEventsRegion(ctx, 'eu-west-1');
+    expect(got.records.map((r) => r.eventID.slice(-1)).sort()).toEqual(['1', '2', '3', '7']);
+    expect(new Set(got.records.map((r) => r.eventID)).size).toBe(got.records.length);
+    expect(got.calls).toEqual({ ReadOnly: 1, EventSource: 2, EventName: 2 });
+    expect(clients.calls.snapshot()['cloudtrail:LookupEvents']).toBe(5);
+  });
+
+  it('keeps paging write events while that is cheaper than per-name queries', async () => {
+    // 120 writes spread over 37 days: three pages cover the range, as cheap as three name queries.
+    const spread = Array.from({ length: 120 }, (_, i) => record('CreateTags', 'ec2.amazonaws.com', 'eu-west-1', NOW - HOUR - i * 7.4 * HOUR, 2000 + i));
+    const { ctx, clients } = context(scenario({ cloudtrail: { events: [...quiet, ...spread] } }));
     const got = await collectEventsRegion(ctx, 'eu-west-1');
     expect(got.records.map((r) => r.eventID.slice(-1)).sort()).toEqual(['1', '2', '3']);
-    expect(new Set(got.records.map((r) => r.eventID)).size).toBe(got.records.length);
-    expect(got.writePages).toBe(3);
-    expect(got.nameQueries).toBe(3);
-    expect(clients.calls.snapshot()['cloudtrail:LookupEvents']).toBe(6);
+    expect(got.calls).toEqual({ ReadOnly: 3, EventSource: 0, EventName: 0 });
+    expect(clients.calls.snapshot()['cloudtrail:LookupEvents']).toBe(3);
   });
 });
 

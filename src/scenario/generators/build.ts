@@ -982,48 +982,25 @@ export function consoleLogin(
   });
 }
 
+/** A successful management write by `caller`: what the tampering builders below share. */
+function managementWrite(rec: Recorder, caller: Caller, spec: { time: number; region: string }, source: string, name: string, request: Record<string, unknown>): CloudTrailRecord {
+  return rec.record(caller, { time: spec.time, source, name, region: spec.region, readOnly: false, request });
+}
+
 export function stopLogging(rec: Recorder, caller: Caller, spec: { time: number; region: string; trailArn: string }): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'cloudtrail.amazonaws.com',
-    name: 'StopLogging',
-    region: spec.region,
-    readOnly: false,
-    request: { name: spec.trailArn },
-  });
+  return managementWrite(rec, caller, spec, 'cloudtrail.amazonaws.com', 'StopLogging', { name: spec.trailArn });
 }
 
 export function deleteTrail(rec: Recorder, caller: Caller, spec: { time: number; region: string; trailArn: string }): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'cloudtrail.amazonaws.com',
-    name: 'DeleteTrail',
-    region: spec.region,
-    readOnly: false,
-    request: { name: spec.trailArn },
-  });
+  return managementWrite(rec, caller, spec, 'cloudtrail.amazonaws.com', 'DeleteTrail', { name: spec.trailArn });
 }
 
 export function deleteLogGroup(rec: Recorder, caller: Caller, spec: { time: number; region: string; logGroupName: string }): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'logs.amazonaws.com',
-    name: 'DeleteLogGroup',
-    region: spec.region,
-    readOnly: false,
-    request: { logGroupName: spec.logGroupName },
-  });
+  return managementWrite(rec, caller, spec, 'logs.amazonaws.com', 'DeleteLogGroup', { logGroupName: spec.logGroupName });
 }
 
 export function deleteDetector(rec: Recorder, caller: Caller, spec: { time: number; region: string; detectorId: string }): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'guardduty.amazonaws.com',
-    name: 'DeleteDetector',
-    region: spec.region,
-    readOnly: false,
-    request: { detectorId: spec.detectorId },
-  });
+  return managementWrite(rec, caller, spec, 'guardduty.amazonaws.com', 'DeleteDetector', { detectorId: spec.detectorId });
 }
 
 /**

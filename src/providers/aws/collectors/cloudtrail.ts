@@ -1,12 +1,16 @@
 // CloudTrail: the trails with their status, and the management events the detectors need.
 //
 // LookupEvents is the slow source: 50 events a page, 2 calls a second per region, one lookup
-// attribute per call. Every event the detectors read is a write (readOnly: false), so each
-// region is read newest first through `ReadOnly=false` pages — one call covers a quiet region,
-// which is most regions and the ones attackers like — for as long as that stays cheaper than
-// one query per event name (at most as many pages as there are names). A busy region then gets
-// per-name queries, each only for the part of its range the write pages did not reach.
-// Global services' events (IAM, STS, sign-in) exist only in us-east-1.
+// attribute per call. A region is read with a plan of ever narrower queries, each covering a
+// set of event names and abandoned as soon as the density of its pages says finishing it would
+// cost more than the narrower queries it stands for:
+//   1. `ReadOnly=false` (every event the detectors read is a write) for all names: one call
+//      covers a quiet region, which is most regions and the ones attackers like;
+//   2. `EventSource=<service>` for each service with several names (12 IAM names, 6 CloudTrail
+//      ones...): one call when that service is quiet;
+//   3. `EventName=<name>` for the rest.
+// Each narrower query covers only the range the wider one did not reach (newest first), so no
+// page read is wasted. Global services' events (IAM, STS, sign-in) exist only in us-east-1.
 
 import { DescribeTrailsCommand, GetTrailStatusCommand, LookupEventsCommand, type LookupAttribute } from '@aws-sdk/client-cloudtrail';
 import type { CloudTrailRecord, Trail } from '../../types.js';
@@ -30,60 +34,88 @@ export function needsForRegion(needs: CloudTrailNeed[], region: string): CloudTr
 
 export interface RegionEvents {
   records: CloudTrailRecord[];
-  /** Pages of write events read, and per-name queries made after them. */
-  writePages: number;
-  nameQueries: number;
+  /** Calls by the attribute they looked up: ReadOnly, EventSource, EventName. */
+  calls: { ReadOnly: number; EventSource: number; EventName: number };
+}
+
+interface Scope {
+  attribute: LookupAttribute;
+  /** Event name -> the earliest time it is needed from. */
+  names: Map<string, number>;
+  /** The newest time still to read (inclusive): what wider queries did not reach. */
+  until: number;
 }
 
 export async function collectEventsRegion(ctx: CollectContext, region: string): Promise<RegionEvents> {
   const needs = needsForRegion(ctx.settings.cloudtrail, region);
   const since = new Map<string, number>();
-  for (const n of needs) since.set(n.eventName, Math.min(since.get(n.eventName) ?? Infinity, n.since));
-  if (since.size === 0) return { records: [], writePages: 0, nameQueries: 0 };
-  const client = ctx.clients.cloudtrail(region);
-  const earliest = Math.min(...since.values());
+  const sourceOf = new Map<string, string>();
+  for (const n of needs) {
+    since.set(n.eventName, Math.min(since.get(n.eventName) ?? Infinity, n.since));
+    sourceOf.set(n.eventName, n.eventSource);
+  }
+  const calls = { ReadOnly: 0, EventSource: 0, EventName: 0 };
   const records = new Map<string, CloudTrailRecord>();
-  const keep = (events: { CloudTrailEvent?: string }[] | undefined): void => {
-    for (const r of parseEvents(events)) {
-      const from = since.get(r.eventName);
-      if (from !== undefined && Date.parse(r.eventTime) >= from) records.set(r.eventID, r);
-    }
-  };
+  if (since.size === 0) return { records: [], calls };
+  const client = ctx.clients.cloudtrail(region);
 
-  // Write events, newest first, until the range is covered or the page budget is spent.
-  let covered = ctx.window.end;
-  let token: string | undefined;
-  let writePages = 0;
-  do {
-    const page = await client.send(new LookupEventsCommand({
-      LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'false' }],
-      StartTime: new Date(earliest), EndTime: new Date(ctx.window.end), MaxResults: 50, NextToken: token,
-    }));
-    writePages += 1;
-    keep(page.Events);
-    token = page.NextToken;
-    const oldest = page.Events?.at(-1)?.EventTime;
-    if (oldest) covered = oldest.getTime();
-  } while (token && writePages < since.size);
-  if (!token) return { records: [...records.values()], writePages, nameQueries: 0 };
-
-  // What the pages did not reach: [since(name), covered], inclusive, so the boundary second is
-  // read twice and de-duplicated by event id.
-  let nameQueries = 0;
-  for (const [eventName, from] of since) {
-    if (from > covered) continue;
-    const attribute: LookupAttribute = { AttributeKey: 'EventName', AttributeValue: eventName };
-    let next: string | undefined;
+  /** Reads `scope` newest first; returns the oldest time reached, or undefined when it read everything. */
+  const read = async (scope: Scope, budget: number): Promise<number | undefined> => {
+    const earliest = Math.min(...scope.names.values());
+    let covered = scope.until;
+    let pages = 0;
+    let token: string | undefined;
     do {
       const page = await client.send(new LookupEventsCommand({
-        LookupAttributes: [attribute], StartTime: new Date(from), EndTime: new Date(covered), MaxResults: 50, NextToken: next,
+        LookupAttributes: [scope.attribute], StartTime: new Date(earliest), EndTime: new Date(scope.until), MaxResults: 50, NextToken: token,
       }));
-      nameQueries += 1;
-      keep(page.Events);
-      next = page.NextToken;
-    } while (next);
+      pages += 1;
+      calls[scope.attribute.AttributeKey as keyof typeof calls] += 1;
+      for (const r of parseEvents(page.Events)) {
+        const from = scope.names.get(r.eventName);
+        if (from !== undefined && Date.parse(r.eventTime) >= from) records.set(r.eventID, r);
+      }
+      token = page.NextToken;
+      const oldest = page.Events?.at(-1)?.EventTime;
+      if (oldest) covered = oldest.getTime();
+    } while (token && pages + pagesStillNeeded(pages, covered, earliest, scope.until) <= budget);
+    return token ? covered : undefined;
+  };
+
+  const end = ctx.window.end;
+  // A narrower query's budget: the calls the queries it stands for would make at the least.
+  const writesReached = await read({ attribute: { AttributeKey: 'ReadOnly', AttributeValue: 'false' }, names: since, until: end }, since.size);
+  if (writesReached === undefined) return { records: [...records.values()], calls };
+
+  const bySource = new Map<string, Map<string, number>>();
+  for (const [name, from] of since) {
+    if (from > writesReached) continue;
+    const source = sourceOf.get(name) as string;
+    if (!bySource.has(source)) bySource.set(source, new Map());
+    bySource.get(source)?.set(name, from);
   }
-  return { records: [...records.values()], writePages, nameQueries };
+  for (const [source, names] of bySource) {
+    let until = writesReached;
+    if (names.size > 1) {
+      const reached = await read({ attribute: { AttributeKey: 'EventSource', AttributeValue: source }, names, until }, names.size);
+      if (reached === undefined) continue;
+      until = reached;
+    }
+    for (const [name, from] of names) {
+      if (from <= until) await read({ attribute: { AttributeKey: 'EventName', AttributeValue: name }, names: new Map([[name, from]]), until }, Infinity);
+    }
+  }
+  return { records: [...records.values()], calls };
+}
+
+/**
+ * The write pages still to read to reach `earliest`, at the density of the `read` pages so far
+ * (which covered (`covered`, `end`]): the cost of finishing the range with write pages.
+ */
+export function pagesStillNeeded(read: number, covered: number, earliest: number, end: number): number {
+  if (covered <= earliest) return 0;
+  const span = Math.max(1, end - covered);
+  return Math.ceil((read * (covered - earliest)) / span);
 }
 
 /** Trails visible from the home-region view, with their logging status. */
