@@ -48,6 +48,8 @@ export function minimumCalls(data: AuditData): Record<string, number> {
     const points = series.reduce((n, s) => n + s.values.length, 0);
     if (series.length > 0) add('cloudwatch:GetMetricData', Math.max(pages(series.length, MAX_QUERIES_PER_CALL), pages(points, MAX_DATAPOINTS_PER_CALL)));
     add('guardduty:ListDetectors', 1);
+    const findings = data.guardduty.findings.filter((f) => f.region === region).length;
+    if (findings > 0) add('guardduty:GetFindings', pages(findings, 50));
   }
   add('cloudtrail:GetTrailStatus', data.cloudtrail.trails.length);
   add('ec2:DescribeInstanceAttribute', data.ec2.instances.filter((i) => i.launchTime >= data.window.start && i.state !== 'terminated').length);
