@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { AuditData, CloudTrailRecord, SecurityGroup } from '../providers/types.js';
 import { findingId } from '../domain/finding-id.js';
+import { TAG_ISOLATION } from '../domain/rigwatch-tags.js';
 import { SEVERITIES, SEVERITY_RANK, type Detector, type Finding, type ResourceRef, type Severity } from './types.js';
 import { actorOf, credentialRemediations, distinct, findingActor, isAwsSourceAddress, windowEvents, type RecordActor } from './lib/cloudtrail.js';
 import { CORRELATION_EVENTS, alsoDid, actorActivity, type ActorActivity } from './lib/correlation.js';
@@ -107,6 +108,8 @@ interface GroupContext {
   instances: string[];
   /** Whether EC2 answered for the group's region, so "attached to nothing" can be believed. */
   ec2Answered: boolean;
+  /** rigwatch's transit isolation group: all traffic in and out for the seconds of a swap. */
+  rigwatchTransit: boolean;
 }
 
 /** One rule's verdict, or undefined when it exposes nothing or only web ports that are ignored. */
@@ -132,6 +135,9 @@ function judgeRule(entry: Judged, o: Options, activity: ActorActivity, group: Gr
     // Nothing runs behind a group attached to no instance, and a rule revoked since is closed.
     if (group.ec2Answered && group.instances.length === 0) severity = lowerSeverity(severity, 1, 'low');
     if (!entry.current) severity = lowerSeverity(severity, 1, 'low');
+    // rigwatch's own transit group is open by design and only held instances for the seconds of a
+    // quarantine swap; idle, it is information. Attached to anything, it is an exposure like any other.
+    if (group.rigwatchTransit && group.ec2Answered && group.instances.length === 0) severity = 'info';
   }
   return { ...entry, severity, actors, did };
 }
@@ -222,7 +228,11 @@ function detect(data: AuditData, o: Options): Finding[] {
   const byGroup = new Map<string, { region: string; groupId: string; rules: Verdict[] }>();
   for (const entry of judged.values()) {
     const { region, groupId } = entry.rule;
-    const context = { instances: attached.get(groupId) ?? [], ec2Answered: !sourceFailed(data, 'ec2', region) };
+    const context = {
+      instances: attached.get(groupId) ?? [],
+      ec2Answered: !sourceFailed(data, 'ec2', region),
+      rigwatchTransit: groups.get(groupId)?.tags[TAG_ISOLATION] === 'open',
+    };
     const verdict = judgeRule(entry, o, activity, context);
     if (!verdict) continue;
     const key = `${region}\u0000${groupId}`;

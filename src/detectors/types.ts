@@ -50,6 +50,8 @@ export interface Finding {
   lastSeen?: string;
   evidence: Record<string, unknown>;
   remediations?: string[];
+  /** Set by the engine, not by detectors: how much of it is contained now (src/engine/containment.ts). */
+  containment?: { state: 'contained' | 'partial' | 'open'; contained: number; total: number };
 }
 
 export interface DetectorMeta {

@@ -8,6 +8,7 @@ import { collectAccount } from '../providers/aws/collect.js';
 import type { CloudTrailNeed, CollectionSettings } from '../providers/aws/collector.js';
 import type { AuditData } from '../providers/types.js';
 import type { Config } from './config.js';
+import { annotateContainment } from './containment.js';
 import { countBySeverity, redactSecrets, REPORT_FORMAT, sortFindings, type Report } from './report.js';
 
 const DAY = 86_400_000;
@@ -68,13 +69,14 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     }
   }
   sortFindings(findings);
+  const annotated = annotateContainment(findings, data);
   const report: Report = {
     format: REPORT_FORMAT,
     account: data.account.id,
     generatedAt: new Date(request.now).toISOString(),
     window: { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() },
     coverage: data.coverage,
-    findings,
+    findings: annotated,
     stats: {
       apiCalls: request.clients.calls.snapshot(),
       durationMs: Math.round(performance.now() - started),

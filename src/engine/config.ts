@@ -1,5 +1,6 @@
-// Configuration: the defaults in config/ merged with a user's --config file, validated as a
-// whole. Each detector's section is validated by that detector's own options schema.
+// Configuration: the defaults in config/ (default.yaml, detectors.yaml, remediation.yaml) merged
+// with a user's --config file, validated as a whole. Each detector's section is validated by
+// that detector's own options schema, each remediation action's by the action's.
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DETECTORS } from '../detectors/index.js';
 import { SEVERITIES, type DetectorId } from '../detectors/types.js';
+import { remediationConfigSchema, type RemediationConfig } from '../remediation/planner.js';
 import { InputError, parseInput } from './errors.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
@@ -33,13 +35,14 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 export interface Config extends Settings {
   detectors: Record<DetectorId, { enabled: boolean } & Record<string, unknown>>;
+  remediation: RemediationConfig;
 }
 
 /** Loads the defaults, overlays `file` when given, and validates the result. */
 export async function loadConfig(file?: string): Promise<Config> {
   const defaults = mergeDeep(
     await readYaml(`${CONFIG_DIR}default.yaml`),
-    { detectors: await readYaml(`${CONFIG_DIR}detectors.yaml`) },
+    { detectors: await readYaml(`${CONFIG_DIR}detectors.yaml`), remediation: await readYaml(`${CONFIG_DIR}remediation.yaml`) },
   );
   const user = file ? await readYaml(file) : {};
   return validateConfig(mergeDeep(defaults, user), file);
@@ -48,6 +51,7 @@ export async function loadConfig(file?: string): Promise<Config> {
 export function validateConfig(value: unknown, file?: string): Config {
   const schema = settingsSchema.extend({
     detectors: z.strictObject(Object.fromEntries(DETECTORS.map((d) => [d.meta.id, d.options]))),
+    remediation: remediationConfigSchema,
   });
   return parseInput(schema, value ?? {}, file ?? 'config') as Config;
 }

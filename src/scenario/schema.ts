@@ -394,6 +394,24 @@ const guardduty = z.strictObject({
   findings: z.array(guardDutyFinding).optional(),
 });
 
+// ---- elbv2 ----
+
+// Optional section, not in FORMAT.md yet: `{ "targetGroups": [ <DescribeTargetGroups TargetGroup
+// objects with Region and their registered Targets [{Id, Port?}]> ] }`.
+const targetGroup = z.looseObject({
+  TargetGroupArn: identifier,
+  TargetGroupName: identifier,
+  Region: regionName,
+  VpcId: text.optional(),
+  Protocol: text.optional(),
+  Port: z.int().min(1).max(65535).optional(),
+  TargetType: z.enum(['instance', 'ip', 'lambda', 'alb']).optional(),
+  LoadBalancerArns: z.array(text).optional(),
+  Targets: z.array(z.looseObject({ Id: identifier, Port: z.int().min(1).max(65535).optional(), AvailabilityZone: text.optional() })),
+});
+
+const elbv2 = z.strictObject({ targetGroups: z.array(targetGroup).optional() });
+
 // ---- simulation ----
 
 const latencyKey = z.string().regex(/^(?:default|[a-z0-9-]+:[A-Za-z0-9]+)$/, 'expected "default" or "service:Operation"');
@@ -426,6 +444,7 @@ const accountSections = {
   costs: costs.optional(),
   iam: iam.optional(),
   guardduty: guardduty.optional(),
+  elbv2: elbv2.optional(),
 };
 
 type AccountSections = Omit<ScenarioAccount, 'account'>;
@@ -449,10 +468,12 @@ function checkAccount(account: AccountSections, ctx: Ctx): void {
   checkRegion(account.ec2?.snapshots, ['ec2', 'snapshots']);
   checkRegion(account.cloudwatch?.series, ['cloudwatch', 'series']);
   checkRegion(account.guardduty?.detectors, ['guardduty', 'detectors']);
+  checkRegion(account.elbv2?.targetGroups, ['elbv2', 'targetGroups']);
 
   checkUnique(account.ec2?.instances, 'InstanceId', ['ec2', 'instances'], ctx);
   checkUnique(account.ec2?.securityGroups, 'GroupId', ['ec2', 'securityGroups'], ctx);
   checkUnique(account.cloudtrail?.events, 'eventID', ['cloudtrail', 'events'], ctx);
+  checkUnique(account.elbv2?.targetGroups, 'TargetGroupArn', ['elbv2', 'targetGroups'], ctx);
 }
 
 function checkUnique<K extends string>(

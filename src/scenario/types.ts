@@ -221,6 +221,26 @@ export interface ScenarioGuardDuty {
   findings?: Record<string, unknown>[];
 }
 
+/**
+ * One Elastic Load Balancing (v2) target group: a DescribeTargetGroups `TargetGroup` object with
+ * `Region` (required) and its registered `Targets` (`[{Id, Port?}]`, DescribeTargetHealth's
+ * `Target`; Port defaults to the group's). Not in FORMAT.md yet: the optional `elbv2` section is
+ * `{ "targetGroups": [...] }`. The simulated account reports every registered instance target that
+ * is running as healthy.
+ */
+export interface ScenarioTargetGroup {
+  TargetGroupArn: string;
+  TargetGroupName: string;
+  Region: string;
+  VpcId?: string;
+  Protocol?: string;
+  Port?: number;
+  TargetType?: 'instance' | 'ip' | 'lambda' | 'alb';
+  LoadBalancerArns?: string[];
+  Targets: { Id: string; Port?: number; AvailabilityZone?: string; [k: string]: unknown }[];
+  [k: string]: unknown;
+}
+
 export interface ScenarioFault {
   service: string;
   operation: string;
@@ -250,6 +270,7 @@ export interface ScenarioAccount {
   costs?: ScenarioCosts;
   iam?: ScenarioIam;
   guardduty?: ScenarioGuardDuty;
+  elbv2?: { targetGroups?: ScenarioTargetGroup[] };
 }
 
 export interface Scenario extends Omit<ScenarioAccount, 'account'> {

@@ -7,10 +7,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as autoScalingSdk from '@aws-sdk/client-auto-scaling';
 import * as cloudtrailSdk from '@aws-sdk/client-cloudtrail';
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import * as costExplorerSdk from '@aws-sdk/client-cost-explorer';
 import * as ec2Sdk from '@aws-sdk/client-ec2';
+import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as guardDutySdk from '@aws-sdk/client-guardduty';
 import * as iamSdk from '@aws-sdk/client-iam';
 import * as stsSdk from '@aws-sdk/client-sts';
@@ -25,7 +27,7 @@ import { AwsError, type AccountState, type SimContext, type SimulatedService } f
 export interface SimulatedCall {
   account: string;
   region: string;
-  /** IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty. */
+  /** IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty, autoscaling, elasticloadbalancing. */
   service: string;
   operation: string;
   /** Wall-clock time of arrival, epoch ms. */
@@ -72,6 +74,8 @@ const EXCEPTIONS: Record<string, { base: ExceptionClass; module: Record<string, 
   IAMClient: { base: iamSdk.IAMServiceException, module: iamSdk },
   STSClient: { base: stsSdk.STSServiceException, module: stsSdk },
   GuardDutyClient: { base: guardDutySdk.GuardDutyServiceException, module: guardDutySdk },
+  AutoScalingClient: { base: autoScalingSdk.AutoScalingServiceException, module: autoScalingSdk },
+  ElasticLoadBalancingV2Client: { base: elbv2Sdk.ElasticLoadBalancingV2ServiceException, module: elbv2Sdk },
 };
 
 /** Services the SDK always sends to us-east-1, whatever region the client has. */
@@ -141,6 +145,7 @@ function accountState(scenario: ScenarioAccount, now: number): AccountState {
 export class SimulatedAccount {
   /** The account's state. One per account; organizations will add one per member. */
   readonly state: AccountState;
+  private readonly scenario: Scenario;
   readonly callLog: SimulatedCall[] = [];
   private readonly counts = new Map<string, number>();
   private services: Map<string, SimulatedService> | undefined;
@@ -162,6 +167,7 @@ export class SimulatedAccount {
     }
     const now = Date.parse(scenario.now);
     if (Number.isNaN(now)) throw new Error(`scenario "${scenario.name}": now is not an ISO-8601 timestamp`);
+    this.scenario = scenario;
     this.state = accountState(scenario as ScenarioAccount, now);
     if (options.services) this.services = byClientName(options.services);
     const simulation = scenario.simulation ?? {};
@@ -181,6 +187,17 @@ export class SimulatedAccount {
   /** Calls per `service:Operation`, every attempt counted (throttled and failed ones too). */
   callCounts(): Record<string, number> {
     return Object.fromEntries(this.counts);
+  }
+
+  /**
+   * The account as it stands, as a scenario: the scenario it was given with every change made
+   * through it (CloudTrail records appended, snapshots and groups created, tags, instance states
+   * and attributes, keys, policies, targets), `now` unchanged and `simulation` dropped. A deep copy,
+   * ready for JSON.stringify; loaded again, it answers as this account does now.
+   */
+  toScenario(): Scenario {
+    const { simulation: _simulation, ...rest } = this.scenario;
+    return structuredClone(rest);
   }
 
   /** Drops the services' indexes; call after changing the scenario. */
@@ -215,11 +232,11 @@ export class SimulatedAccount {
       if (prefix === 'ec2' && params.DryRun === true) {
         throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
       }
-      const ctx: SimContext = { account: this.state, region, simulation: { enforceLimits: this.enforceLimits } };
+      const ctx: SimContext = { account: this.state, region, simulation: { enforceLimits: this.enforceLimits }, requestId };
       const output = (await handler(ctx, params)) as Record<string, unknown>;
       return {
-        output: { ...output, $metadata: { httpStatusCode: 200, requestId } },
-        response: new HttpResponse({ statusCode: 200, headers: { 'x-amzn-requestid': requestId } }),
+        output: { ...output, $metadata: { httpStatusCode: 200, requestId: ctx.requestId ?? requestId } },
+        response: new HttpResponse({ statusCode: 200, headers: { 'x-amzn-requestid': ctx.requestId ?? requestId } }),
       };
     } catch (error) {
       call.error = error instanceof Error ? error.name : 'Error';

@@ -8,14 +8,16 @@
 // - EC2 (ec2/latest/devguide/ec2-api-throttling): one bucket per API action per Region.
 //   Non-mutating actions (Describe*, Get*, List*, Search*): 100 burst, 20/s. The listed describes
 //   called unfiltered *and* unpaginated use the "unfiltered and unpaginated" bucket: 50 burst, 10/s.
-//   Mutating actions: 50 burst, 5/s. All answer RequestLimitExceeded (HTTP 503).
+//   Mutating actions (ModifyInstanceAttribute, StopInstances, CreateTags, RevokeSecurityGroupIngress
+//   ...): 50 burst, 5/s, each action its own bucket. All answer RequestLimitExceeded (HTTP 503).
 // - CloudWatch (service quotas): GetMetricData 50/s, GetMetricStatistics 400/s, ListMetrics 25/s
 //   -> Throttling.
 // - IAM: unpublished and not adjustable; 20/s shared by all IAM actions is our choice (IAM answers
 //   Throttling, "Rate exceeded").
 // - Cost Explorer: unpublished; 5/s shared by all CE actions -> LimitExceededException.
 // - STS: 600 requests/s per account per Region (STS quotas) -> Throttling.
-// - GuardDuty: no limit simulated (no published per-API number).
+// - GuardDuty, Auto Scaling, Elastic Load Balancing: no limit simulated (no published per-API
+//   number).
 
 export interface RateLimit {
   /** The bucket's name, unique within an account and Region. */

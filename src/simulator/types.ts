@@ -7,7 +7,10 @@
 
 import type { ScenarioAccount, ScenarioSimulation } from '../scenario/types.js';
 
-/** One account's state. Mutations (the remediation issue) change `scenario` in place. */
+/**
+ * One account's state. Mutating handlers change `scenario` in place, drop the cache entries the
+ * change makes stale, and record the call (changes.ts).
+ */
 export interface AccountState {
   id: string;
   alias?: string;
@@ -25,13 +28,18 @@ export interface SimContext {
   /** The region the client was created for (us-east-1 for the global services). */
   region: string;
   simulation: Required<Pick<ScenarioSimulation, 'enforceLimits'>>;
+  /**
+   * The request id the answer carries ($metadata.requestId). A change replaces it with its own,
+   * deterministic one, so the answer and the change's CloudTrail record agree.
+   */
+  requestId?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take each command's own input type
 export type OperationHandler = (ctx: SimContext, input: any) => unknown;
 
 export interface SimulatedService {
-  /** The IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty. */
+  /** The IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty, autoscaling, elasticloadbalancing. */
   service: string;
   /** The SDK client's name as the middleware context reports it, e.g. "EC2Client". */
   clientName: string;

@@ -203,6 +203,16 @@ const cases: Case[] = [
     expect: (findings) => expect(findings.map((f) => [f.severity, f.evidence.attachedInstances])).toEqual([['low', 0]]),
   },
   {
+    name: "rigwatch's idle transit isolation group (open by design) is information",
+    data: () => account([securityGroup('sg-transit', [rule({ protocol: '-1', cidr: '0.0.0.0/0' })], { name: 'rigwatch-isolation-open', tags: { 'rigwatch:isolation': 'open' } })], { attach: [] }),
+    expect: (findings) => expect(findings.map((f) => f.severity)).toEqual(['info']),
+  },
+  {
+    name: "rigwatch's transit group with an instance left in it is an exposure like any other",
+    data: () => account([securityGroup('sg-transit', [rule({ protocol: '-1', cidr: '0.0.0.0/0' })], { name: 'rigwatch-isolation-open', tags: { 'rigwatch:isolation': 'open' } })]),
+    expect: (findings) => expect(findings.map((f) => f.severity)).toEqual(['high']),
+  },
+  {
     name: 'a rule opened in the window and revoked since is still reported, lower, with no rule to revoke but the opener to cut off',
     data: () => account([securityGroup('sg-ssh', [])], { events: [openedSsh()] }),
     expect: (findings) => {

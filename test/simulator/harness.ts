@@ -1,8 +1,11 @@
 // Shared by the simulator tests: inline scenarios and real SDK clients attached to a simulated account.
 
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Scenario } from '../../src/scenario/types.js';
 import { SimulatedAccount } from '../../src/simulator/account.js';
@@ -43,6 +46,17 @@ export function clients(account: SimulatedAccount, region = 'us-east-1', maxAtte
     cloudtrail: account.attach(new CloudTrailClient(config), region),
     sts: account.attach(new STSClient(config), region),
     guardduty: account.attach(new GuardDutyClient(config), region),
+  };
+}
+
+/** Clients for the services remediation changes, on an account answering every service. */
+export function remediationClients(account: SimulatedAccount, region = 'us-east-1', maxAttempts = 1) {
+  const config = { region, credentials, maxAttempts };
+  return {
+    ...clients(account, region, maxAttempts),
+    iam: account.attach(new IAMClient({ ...config, region: 'us-east-1' }), 'us-east-1'),
+    autoScaling: account.attach(new AutoScalingClient(config), region),
+    elbv2: account.attach(new ElasticLoadBalancingV2Client(config), region),
   };
 }
 

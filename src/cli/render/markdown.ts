@@ -1,7 +1,7 @@
 // The report for a ticket or a pull request: the summary table, then each finding's evidence.
 
 import type { Report } from '../../engine/report.js';
-import { actorLine, costExplorerSpend, coverageLine, fmtWindow, resourcesLine, totalCalls, whenLine } from './summary.js';
+import { actorLine, containmentLine, costExplorerSpend, coverageLine, fmtWindow, resourcesLine, totalCalls, whenLine } from './summary.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -27,6 +27,7 @@ export function renderMarkdown(report: Report): string {
       if (f.actor) out.push(`- Actor: ${actorLine(f)}`);
       if (f.firstSeen) out.push(`- Seen: ${whenLine(f)}`);
       if (f.resources.length) out.push(`- Resources (${f.resources.length}): ${f.resources.slice(0, 20).map((r) => `\`${r.id}\``).join(', ')}${f.resources.length > 20 ? ' …' : ''}`);
+      if (f.containment) out.push(`- Containment: ${containmentLine(f.containment)}`);
       if (f.remediations?.length) out.push(`- Remediations: ${f.remediations.map((r) => `\`${r}\``).join(', ')}`);
       out.push('', '<details><summary>Evidence</summary>', '', '```json', JSON.stringify(f.evidence, null, 2), '```', '', '</details>', '');
     }

@@ -54,3 +54,9 @@ export function totalCalls(report: Report): number {
 
 export const fmtWindow = (report: Report): string =>
   `${report.window.start.slice(0, 16).replace('T', ' ')} → ${report.window.end.slice(0, 16).replace('T', ' ')} UTC`;
+
+export function containmentLine(c: NonNullable<Finding['containment']>): string {
+  if (c.state === 'contained') return `contained (${c.contained}/${c.total})`;
+  if (c.state === 'partial') return `partly contained (${c.contained}/${c.total})`;
+  return `not contained (0/${c.total})`;
+}

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Severity } from '../../detectors/types.js';
 import type { Report } from '../../engine/report.js';
-import { actorLine, costExplorerSpend, coverageLine, fmtWindow, resourcesLine, totalCalls, whenLine } from './summary.js';
+import { actorLine, containmentLine, costExplorerSpend, coverageLine, fmtWindow, resourcesLine, totalCalls, whenLine } from './summary.js';
 
 const SEVERITY_STYLE: Record<Severity, (s: string) => string> = {
   critical: (s) => pc.bold(pc.red(s)),
@@ -13,6 +13,8 @@ const SEVERITY_STYLE: Record<Severity, (s: string) => string> = {
   low: pc.cyan,
   info: pc.dim,
 };
+
+const CONTAINMENT_STYLE = { contained: pc.green, partial: pc.yellow, open: (s: string) => s };
 
 export function renderTable(report: Report, width = process.stdout.columns ?? 120): string {
   const lines: string[] = [];
@@ -34,7 +36,8 @@ export function renderTable(report: Report, width = process.stdout.columns ?? 12
       style: { head: [], border: [] },
     });
     for (const f of report.findings) {
-      table.push([SEVERITY_STYLE[f.severity](f.severity.toUpperCase()), f.detector, f.region, f.title, actorLine(f), resourcesLine(f, 2), whenLine(f)]);
+      const title = f.containment ? `${f.title}\n${CONTAINMENT_STYLE[f.containment.state](containmentLine(f.containment))}` : f.title;
+      table.push([SEVERITY_STYLE[f.severity](f.severity.toUpperCase()), f.detector, f.region, title, actorLine(f), resourcesLine(f, 2), whenLine(f)]);
     }
     lines.push(table.toString());
   }

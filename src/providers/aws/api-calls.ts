@@ -12,6 +12,8 @@ export const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   CostExplorerClient: 'ce',
   STSClient: 'sts',
   GuardDutyClient: 'guardduty',
+  AutoScalingClient: 'autoscaling',
+  ElasticLoadBalancingV2Client: 'elasticloadbalancing',
 };
 
 export function actionName(clientName: string, commandName: string): string {

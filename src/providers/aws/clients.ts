@@ -2,10 +2,12 @@
 // for a region, optionally against another endpoint (LocalStack). Every client gets the call
 // counter and the rate limiter; `decorate` lets the simulated account slot in beneath send().
 
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -48,6 +50,16 @@ export class AwsClients {
 
   ec2(region: string): EC2Client {
     return this.make('ec2', region, (c) => new EC2Client(c));
+  }
+
+  /** Remediation only: detaching a quarantined instance from its Auto Scaling group. */
+  autoScaling(region: string): AutoScalingClient {
+    return this.make('autoscaling', region, (c) => new AutoScalingClient(c));
+  }
+
+  /** Remediation only: deregistering a quarantined instance from its load balancers' target groups. */
+  elbv2(region: string): ElasticLoadBalancingV2Client {
+    return this.make('elasticloadbalancing', region, (c) => new ElasticLoadBalancingV2Client(c));
   }
 
   cloudtrail(region: string): CloudTrailClient {

@@ -12,9 +12,17 @@ export interface RateLimit {
   burst: number;
 }
 
+/** EC2's mutating calls have a bucket per action: 50 burst, 5 a second per region. */
+const EC2_MUTATING = [
+  'CreateSnapshots', 'CreateSnapshot', 'ModifyInstanceAttribute', 'CreateTags', 'DeleteTags', 'CreateSecurityGroup',
+  'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress',
+  'StopInstances', 'StartInstances',
+];
+
 /** Limits by action (`service:Operation`) or service (`service:*`), per region. */
 export const DEFAULT_RATE_LIMITS: Record<string, RateLimit> = {
   'cloudtrail:LookupEvents': { rate: 2, burst: 1 },
+  ...Object.fromEntries(EC2_MUTATING.map((op) => [`ec2:${op}`, { rate: 5, burst: 20 }])),
   'ec2:*': { rate: 20, burst: 50 },
   'cloudwatch:GetMetricData': { rate: 25, burst: 10 },
   'iam:*': { rate: 10, burst: 10 },

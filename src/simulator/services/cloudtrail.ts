@@ -34,6 +34,11 @@ const GLOBAL_EVENT_SOURCES = new Set([
 const LOOKUP_ATTRIBUTE_KEYS = ['EventId', 'EventName', 'ReadOnly', 'Username', 'ResourceType', 'ResourceName', 'EventSource', 'AccessKeyId'] as const;
 type LookupKey = (typeof LOOKUP_ATTRIBUTE_KEYS)[number];
 
+/** The resource type an EC2 id names, by its prefix (CreateTags / DeleteTags name several kinds). */
+const EC2_TYPES_BY_PREFIX: [prefix: string, type: string][] = [
+  ['i-', 'AWS::EC2::Instance'], ['sg-', 'AWS::EC2::SecurityGroup'], ['snap-', 'AWS::EC2::Snapshot'], ['vol-', 'AWS::EC2::Volume'],
+];
+
 const READ_ONLY_PREFIX = /^(Describe|Get|List|Lookup|Head|Search|BatchGet)/;
 
 interface EventEntry {
@@ -57,6 +62,11 @@ const CACHE_KEY = 'cloudtrail:events';
 export function lookupRegionOf(record: CloudTrailRecord): string {
   const service = record.eventSource.replace(/\.amazonaws\.com$/, '');
   return GLOBAL_EVENT_SOURCES.has(service) ? 'us-east-1' : record.awsRegion;
+}
+
+/** Drops the event index: call after changing `scenario.cloudtrail.events`. */
+export function eventsChanged(ctx: SimContext): void {
+  ctx.account.cache.delete(CACHE_KEY);
 }
 
 function eventIndex(ctx: SimContext): Map<string, RegionEvents> {
@@ -129,6 +139,15 @@ function resourcesOf(record: CloudTrailRecord): Resource[] {
     add('AWS::EC2::Volume', request.volumeId);
     add('AWS::EC2::Snapshot', request.snapshotId);
     add('AWS::EC2::Snapshot', response.snapshotId);
+    for (const { resourceId } of itemsOf(request.resourcesSet)) {
+      const type = EC2_TYPES_BY_PREFIX.find(([prefix]) => String(resourceId).startsWith(prefix))?.[1];
+      add(type ?? 'AWS::EC2::Resource', resourceId);
+    }
+    // CreateSnapshots, a newer EC2 API, is recorded in its own request and response shapes.
+    const snapshots = request.CreateSnapshotsRequest as { InstanceSpecification?: { InstanceId?: unknown } } | undefined;
+    add('AWS::EC2::Instance', snapshots?.InstanceSpecification?.InstanceId);
+    const created = (response.CreateSnapshotsResponse as { snapshotSet?: { item?: unknown } } | undefined)?.snapshotSet?.item;
+    for (const item of Array.isArray(created) ? (created as Record<string, unknown>[]) : []) add('AWS::EC2::Snapshot', item.snapshotId);
   } else if (source === 'iam') {
     add('AWS::IAM::User', request.userName);
     add('AWS::IAM::Role', request.roleName);
@@ -138,6 +157,11 @@ function resourcesOf(record: CloudTrailRecord): Resource[] {
     const accessKey = response.accessKey as { accessKeyId?: unknown; userName?: unknown } | undefined;
     add('AWS::IAM::AccessKey', accessKey?.accessKeyId);
     add('AWS::IAM::User', accessKey?.userName);
+  } else if (source === 'autoscaling') {
+    add('AWS::AutoScaling::AutoScalingGroup', request.autoScalingGroupName);
+    for (const id of Array.isArray(request.instanceIds) ? request.instanceIds : []) add('AWS::EC2::Instance', id);
+  } else if (source === 'elasticloadbalancing') {
+    add('AWS::ElasticLoadBalancingV2::TargetGroup', request.targetGroupArn);
   } else if (source === 'cloudtrail') {
     add('AWS::CloudTrail::Trail', request.name);
   } else if (source === 'guardduty') {

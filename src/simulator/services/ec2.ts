@@ -1,10 +1,10 @@
-// Simulated EC2: the describes rigwatch's collectors call, per Region, from scenario.ec2. Each
+// Simulated EC2: the describes rigwatch's collectors call, per Region, from scenario.ec2, and the
+// service's operation table (its changes live in ec2-mutations.ts and ec2-security-groups.ts). Each
 // describe validates its input as EC2 does, filters (EC2 filter semantics: filters AND, values OR,
 // `*` and `?` wildcards), and pages with opaque tokens. Region lists are indexed once per scenario
 // version and each distinct query's result list is kept, so following a query's pages costs only
 // the page.
 
-import { createHash } from 'node:crypto';
 import type {
   DescribeInstanceAttributeRequest,
   DescribeInstancesRequest,
@@ -29,91 +29,29 @@ import type {
   Snapshot,
   Volume,
 } from '@aws-sdk/client-ec2';
-import { DEFAULT_REGIONS, type ScenarioInstance, type ScenarioSecurityGroup, type Tag } from '../../scenario/types.js';
+import { DEFAULT_REGIONS, type ScenarioInstance, type ScenarioSecurityGroup } from '../../scenario/types.js';
 import { PAGE_LIMITS } from '../limits.js';
 import { decodeToken, encodeToken, queryFingerprint, queryOf } from '../next-token.js';
 import { AwsError, type SimContext, type SimulatedService } from '../types.js';
+import {
+  availabilityZone,
+  ec2Index,
+  hexId,
+  instanceIn,
+  NON_INSTANCE_KEYS,
+  notFoundError,
+  rulesOf,
+  sdkShape,
+  STATE_CODES,
+  tagsOf,
+  withoutKeys,
+  type Ec2Index,
+  type Item,
+} from './ec2-model.js';
+import { ec2Mutations } from './ec2-mutations.js';
+import { securityGroupMutations } from './ec2-security-groups.js';
 
-type Item = Record<string, unknown> & { Region: string };
-
-interface Ec2Index {
-  instances: Map<string, ScenarioInstance[]>;
-  instanceById: Map<string, ScenarioInstance>;
-  groups: Map<string, ScenarioSecurityGroup[]>;
-  rules: Map<string, SecurityGroupRule[]>;
-  volumes: Map<string, Item[]>;
-  snapshots: Map<string, Item[]>;
-  /** Result lists of queries already answered, by query fingerprint. */
-  results: Map<string, unknown[]>;
-}
-
-const CACHE_KEY = 'ec2';
 const MAX_CACHED_QUERIES = 512;
-
-/** Keys whose ISO-8601 strings the SDK deserializes into Dates. */
-const TIMESTAMP_KEYS = new Set(['LaunchTime', 'AttachTime', 'UsageOperationUpdateTime', 'CreateTime', 'StartTime', 'CompletionTime', 'RestoreExpiryTime']);
-
-/** Scenario keys that are not members of the SDK's Instance shape. */
-const NON_INSTANCE_KEYS = new Set(['Region', 'UserData', 'DisableApiTermination', 'DisableApiStop', 'InstanceInitiatedShutdownBehavior']);
-
-const STATE_CODES: Record<string, number> = {
-  pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80,
-};
-
-function visibleAt(time: unknown, now: number): boolean {
-  return typeof time !== 'string' || !(Date.parse(time) > now);
-}
-
-function groupByRegion<T extends { Region: string }>(items: T[], visible: (item: T) => boolean): Map<string, T[]> {
-  const byRegion = new Map<string, T[]>();
-  for (const item of items) {
-    if (!visible(item)) continue;
-    const list = byRegion.get(item.Region);
-    if (list) list.push(item);
-    else byRegion.set(item.Region, [item]);
-  }
-  return byRegion;
-}
-
-function ec2Index(ctx: SimContext): Ec2Index {
-  const cached = ctx.account.cache.get(CACHE_KEY) as Ec2Index | undefined;
-  if (cached) return cached;
-  const ec2 = ctx.account.scenario.ec2 ?? {};
-  const now = ctx.account.now;
-  const instances = groupByRegion(ec2.instances ?? [], (i) => visibleAt(i.LaunchTime, now));
-  const index: Ec2Index = {
-    instances,
-    instanceById: new Map([...instances.values()].flat().map((i) => [i.InstanceId, i])),
-    groups: groupByRegion(ec2.securityGroups ?? [], () => true),
-    rules: new Map(),
-    volumes: groupByRegion(ec2.volumes ?? [], (v) => visibleAt(v.CreateTime, now)),
-    snapshots: groupByRegion(ec2.snapshots ?? [], (s) => visibleAt(s.StartTime, now)),
-    results: new Map(),
-  };
-  ctx.account.cache.set(CACHE_KEY, index);
-  return index;
-}
-
-/** A deep copy in SDK shape: timestamp strings become Dates. */
-function sdkShape(value: unknown, key?: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => sdkShape(v));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = sdkShape(v, k);
-    return out;
-  }
-  if (typeof value === 'string' && key !== undefined && TIMESTAMP_KEYS.has(key)) return new Date(value);
-  return value;
-}
-
-function withoutKeys(item: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).filter(([k]) => !keys.has(k)));
-}
-
-/** A 17-hex-digit id suffix, stable for its seed. */
-function hexId(seed: string): string {
-  return createHash('sha256').update(seed).digest('hex').slice(0, 17);
-}
 
 // --- Filters -----------------------------------------------------------------------------------
 
@@ -143,11 +81,6 @@ function globMatches(pattern: string, value: string): boolean {
 function asFilterValue(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'string' ? value : String(value);
-}
-
-function tagsOf(item: unknown): Tag[] {
-  const tags = (item as { Tags?: unknown }).Tags;
-  return Array.isArray(tags) ? (tags as Tag[]) : [];
 }
 
 function filterValues<T>(item: T, name: string, fields: FilterFields<T>): unknown[] {
@@ -254,16 +187,7 @@ function regionItems<T>(map: Map<string, T[]>, region: string): T[] {
   return map.get(region) ?? [];
 }
 
-function notFoundError(code: string, noun: string, missing: string[]): AwsError {
-  const list = missing.join(', ');
-  return new AwsError(code, missing.length === 1 ? `The ${noun} '${list}' does not exist` : `The ${noun}s '${list}' do not exist`);
-}
-
 // --- Instances ---------------------------------------------------------------------------------
-
-function availabilityZone(instance: ScenarioInstance): string {
-  return instance.Placement?.AvailabilityZone ?? `${instance.Region}a`;
-}
 
 const INSTANCE_FILTERS: FilterFields<ScenarioInstance> = {
   'instance-id': (i) => [i.InstanceId],
@@ -315,15 +239,6 @@ function describeInstances(ctx: SimContext, input: DescribeInstancesRequest): De
     Instances: [instanceShape(instance)],
   }));
   return NextToken ? { Reservations, NextToken } : { Reservations };
-}
-
-function instanceIn(ctx: SimContext, instanceId: unknown): ScenarioInstance {
-  if (typeof instanceId !== 'string' || instanceId === '') {
-    throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
-  }
-  const instance = ec2Index(ctx).instanceById.get(instanceId);
-  if (!instance || instance.Region !== ctx.region) throw notFoundError('InvalidInstanceID.NotFound', 'instance ID', [instanceId]);
-  return instance;
 }
 
 function booleanAttribute(value: unknown, fallback: boolean): boolean {
@@ -454,51 +369,6 @@ function describeSecurityGroups(ctx: SimContext, input: DescribeSecurityGroupsRe
   const { page, NextToken } = describe(ctx, input, securityGroups);
   const SecurityGroups = page.map((g) => groupShape(g, ctx.account.id));
   return NextToken ? { SecurityGroups, NextToken } : { SecurityGroups };
-}
-
-/** A rule target as the scenario writes it, possibly with the rule's own id. */
-type Target = { SecurityGroupRuleId?: unknown; Description?: string };
-
-function rulesOf(group: ScenarioSecurityGroup, accountId: string): SecurityGroupRule[] {
-  const ownerId = group.OwnerId ?? accountId;
-  const rules: SecurityGroupRule[] = [];
-  const add = (isEgress: boolean, permission: IpPermission, kind: string, value: string, target: Target, fields: Partial<SecurityGroupRule>) => {
-    const protocol = permission.IpProtocol ?? '-1';
-    const fromPort = permission.FromPort ?? -1;
-    const toPort = permission.ToPort ?? -1;
-    const given = target.SecurityGroupRuleId;
-    const id = typeof given === 'string'
-      ? given
-      : `sgr-${hexId([group.GroupId, isEgress ? 'egress' : 'ingress', protocol, fromPort, toPort, kind, value].join('|'))}`;
-    rules.push({
-      SecurityGroupRuleId: id,
-      GroupId: group.GroupId,
-      GroupOwnerId: ownerId,
-      IsEgress: isEgress,
-      IpProtocol: protocol,
-      FromPort: fromPort,
-      ToPort: toPort,
-      ...fields,
-      ...(target.Description !== undefined && { Description: target.Description }),
-      Tags: [],
-      SecurityGroupRuleArn: `arn:aws:ec2:${group.Region}:${ownerId}:security-group-rule/${id}`,
-    });
-  };
-  const fromPermissions = (isEgress: boolean, permissions: IpPermission[]) => {
-    for (const p of permissions) {
-      for (const r of p.IpRanges ?? []) add(isEgress, p, 'cidr', r.CidrIp ?? '', r, { CidrIpv4: r.CidrIp });
-      for (const r of p.Ipv6Ranges ?? []) add(isEgress, p, 'ipv6', r.CidrIpv6 ?? '', r, { CidrIpv6: r.CidrIpv6 });
-      for (const pair of p.UserIdGroupPairs ?? []) {
-        add(isEgress, p, 'group', pair.GroupId ?? '', pair, {
-          ReferencedGroupInfo: { GroupId: pair.GroupId, UserId: pair.UserId ?? accountId },
-        });
-      }
-      for (const pl of p.PrefixListIds ?? []) add(isEgress, p, 'prefix-list', pl.PrefixListId ?? '', pl, { PrefixListId: pl.PrefixListId });
-    }
-  };
-  fromPermissions(false, group.IpPermissions as IpPermission[]);
-  fromPermissions(true, group.IpPermissionsEgress as IpPermission[]);
-  return rules;
 }
 
 function regionRules(ctx: SimContext, index: Ec2Index): SecurityGroupRule[] {
@@ -634,5 +504,7 @@ export const ec2Service: SimulatedService = {
     DescribeSecurityGroupRules: describeSecurityGroupRules,
     DescribeVolumes: describeVolumes,
     DescribeSnapshots: describeSnapshots,
+    ...ec2Mutations,
+    ...securityGroupMutations,
   },
 };

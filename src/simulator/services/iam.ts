@@ -1,5 +1,7 @@
 // Simulated IAM (global: the SDK sends it to us-east-1), answered from `scenario.iam`: the list and
-// get calls rigwatch's collectors make, GetAccountAuthorizationDetails, and the credential report.
+// get calls rigwatch's collectors make, GetAccountAuthorizationDetails, the credential report, and
+// the changes remediation makes (access key status, inline and managed policies of users and
+// roles), which edit `scenario.iam` in place and are recorded as CloudTrail records them.
 //
 // As IAM answers over its query protocol: dates are Date objects, policy documents are URL-encoded
 // JSON strings, lists page with Marker / MaxItems / IsTruncated. Entities created after `now` are
@@ -8,6 +10,12 @@
 import type {
   AccessKeyMetadata,
   AttachedPolicy,
+  AttachRolePolicyRequest,
+  AttachUserPolicyRequest,
+  DeleteRolePolicyRequest,
+  DeleteUserPolicyRequest,
+  DetachRolePolicyRequest,
+  DetachUserPolicyRequest,
   GenerateCredentialReportResponse,
   GetAccessKeyLastUsedRequest,
   GetAccessKeyLastUsedResponse,
@@ -26,14 +34,19 @@ import type {
   GetUserResponse,
   Group,
   GroupDetail,
+  ListAccountAliasesResponse,
   ManagedPolicyDetail,
+  PutRolePolicyRequest,
+  PutUserPolicyRequest,
   Role,
   RoleDetail,
   Tag,
+  UpdateAccessKeyRequest,
   User,
   UserDetail,
 } from '@aws-sdk/client-iam';
 import type { ScenarioAccessKey, ScenarioGroup, ScenarioIam, ScenarioRole, ScenarioUser } from '../../scenario/types.js';
+import { Change } from '../changes.js';
 import { decodeToken, encodeToken, queryFingerprint } from '../next-token.js';
 import { AwsError, type SimContext, type SimulatedService } from '../types.js';
 
@@ -576,8 +589,9 @@ interface CredentialReport {
 /**
  * Builds the report as of now. The root user's row is written when the scenario describes the root
  * user (`iam.root`); its creation time, which the format does not record, is taken as the earliest
- * IAM creation date. The report stays until the account changes (the simulated clock does not
- * advance, so AWS's four-hour regeneration rule never lets a newer one replace it).
+ * IAM creation date. The report stays until the scenario is replaced (invalidate()): the simulated
+ * clock does not advance, so AWS's four-hour regeneration rule never lets a newer one replace it,
+ * and changes made through the account leave it as it is, as AWS leaves a fresh report.
  */
 function generateCredentialReport(ctx: SimContext): GenerateCredentialReportResponse {
   if (!ctx.account.cache.has(REPORT_KEY)) {
@@ -600,6 +614,130 @@ function getCredentialReport(ctx: SimContext): GetCredentialReportResponse {
     throw new AwsError('ReportNotPresent', 'Unable to find a credential report. To generate a credential report, use GenerateCredentialReport.', 410);
   }
   return { Content: new TextEncoder().encode(report.content), ReportFormat: 'text/csv', GeneratedTime: new Date(report.generated) };
+}
+
+// ---- changes ----
+
+const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+const POLICY_ARN = /^arn:aws[\w-]*:iam::(aws|\d{12}):policy\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/;
+/** IAM's default quota of managed policies attached to a user or a role. */
+const MAX_ATTACHED_POLICIES = 10;
+
+/** Drops the index (the credential report stays, as AWS keeps it): call after changing `scenario.iam`. */
+function iamChanged(ctx: SimContext): void {
+  ctx.account.cache.delete(INDEX_KEY);
+}
+
+function record(change: Change, eventName: string, requestParameters: Record<string, unknown>): void {
+  change.record({ eventSource: IAM_EVENT_SOURCE, eventName, requestParameters, responseElements: null });
+}
+
+function updateAccessKey(ctx: SimContext, input: UpdateAccessKeyRequest): Record<string, never> {
+  const user = requireUser(ctx, input.UserName);
+  if (input.Status !== 'Active' && input.Status !== 'Inactive') {
+    throw validation(`1 validation error detected: Value '${String(input.Status)}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+  }
+  const key = user.accessKeys.find((k) => k.AccessKeyId === input.AccessKeyId);
+  if (!key) throw noSuchEntity(`The Access Key with id ${String(input.AccessKeyId)} cannot be found.`);
+  const change = new Change(ctx);
+  key.Status = input.Status;
+  iamChanged(ctx);
+  record(change, 'UpdateAccessKey', { userName: user.spec.UserName, accessKeyId: key.AccessKeyId, status: input.Status });
+  return {};
+}
+
+/** A principal whose policies change: a user, or a role AWS does not protect. */
+type Principal = { kind: 'user' | 'role'; name: string; spec: ScenarioUser | ScenarioRole };
+
+function userPrincipal(ctx: SimContext, name: unknown): Principal {
+  const user = requireUser(ctx, name).spec;
+  return { kind: 'user', name: user.UserName, spec: user };
+}
+
+function rolePrincipal(ctx: SimContext, name: unknown): Principal {
+  const role = requireRole(ctx, name);
+  if (rolePath(role).startsWith('/aws-service-role/')) {
+    throw new AwsError('UnmodifiableEntity', `Cannot perform the operation on the protected role '${role.RoleName}' - this role is only modifiable by AWS`, 400);
+  }
+  return { kind: 'role', name: role.RoleName, spec: role };
+}
+
+function principalParameters(principal: Principal): Record<string, string> {
+  return principal.kind === 'user' ? { userName: principal.name } : { roleName: principal.name };
+}
+
+function policyName(name: unknown): string {
+  if (typeof name !== 'string' || !POLICY_NAME.test(name)) {
+    throw validation(`1 validation error detected: Value '${String(name)}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+  }
+  return name;
+}
+
+function putPolicy(ctx: SimContext, eventName: string, principal: Principal, input: { PolicyName?: string; PolicyDocument?: string }): Record<string, never> {
+  const name = policyName(input.PolicyName);
+  const text = input.PolicyDocument;
+  let document: unknown;
+  try {
+    document = typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    document = undefined;
+  }
+  if (!document || typeof document !== 'object' || Array.isArray(document)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.', 400);
+  if (!('Statement' in document)) throw new AwsError('MalformedPolicyDocument', 'Missing required field Statement', 400);
+  const change = new Change(ctx);
+  (principal.spec.InlinePolicies ??= {})[name] = document;
+  iamChanged(ctx);
+  record(change, eventName, { ...principalParameters(principal), policyName: name, policyDocument: text });
+  return {};
+}
+
+function deletePolicy(ctx: SimContext, eventName: string, principal: Principal, input: { PolicyName?: string }): Record<string, never> {
+  const name = policyName(input.PolicyName);
+  const policies = principal.spec.InlinePolicies;
+  if (!policies || !Object.hasOwn(policies, name)) throw noSuchEntity(`The ${principal.kind} policy with name ${name} cannot be found.`);
+  const change = new Change(ctx);
+  delete policies[name];
+  if (Object.keys(policies).length === 0) delete principal.spec.InlinePolicies;
+  iamChanged(ctx);
+  record(change, eventName, { ...principalParameters(principal), policyName: name });
+  return {};
+}
+
+function attachPolicy(ctx: SimContext, eventName: string, principal: Principal, input: { PolicyArn?: string }): Record<string, never> {
+  const arn = input.PolicyArn;
+  const match = typeof arn === 'string' ? POLICY_ARN.exec(arn) : null;
+  if (!match) throw new AwsError('InvalidInput', `ARN ${String(arn)} is not valid.`, 400);
+  // Managed policies are not part of the scenario: AWS's own and this account's are taken to exist.
+  if (match[1] !== 'aws' && match[1] !== ctx.account.id) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  const attached = principal.spec.AttachedPolicies ?? [];
+  const already = attached.some((p) => p.PolicyArn === arn);
+  if (!already && attached.length >= MAX_ATTACHED_POLICIES) {
+    throw new AwsError('LimitExceeded', `Cannot exceed quota for PoliciesPer${principal.kind === 'user' ? 'User' : 'Role'}: ${MAX_ATTACHED_POLICIES}`, 409);
+  }
+  const change = new Change(ctx);
+  if (!already) principal.spec.AttachedPolicies = [...attached, { PolicyName: match[2]!, PolicyArn: arn! }];
+  iamChanged(ctx);
+  record(change, eventName, { ...principalParameters(principal), policyArn: arn });
+  return {};
+}
+
+function detachPolicy(ctx: SimContext, eventName: string, principal: Principal, input: { PolicyArn?: string }): Record<string, never> {
+  const arn = input.PolicyArn;
+  if (typeof arn !== 'string' || !POLICY_ARN.test(arn)) throw new AwsError('InvalidInput', `ARN ${String(arn)} is not valid.`, 400);
+  const attached = principal.spec.AttachedPolicies ?? [];
+  if (!attached.some((p) => p.PolicyArn === arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
+  const change = new Change(ctx);
+  const kept = attached.filter((p) => p.PolicyArn !== arn);
+  if (kept.length > 0) principal.spec.AttachedPolicies = kept;
+  else delete principal.spec.AttachedPolicies;
+  iamChanged(ctx);
+  record(change, eventName, { ...principalParameters(principal), policyArn: arn });
+  return {};
+}
+
+function listAccountAliases(ctx: SimContext): ListAccountAliasesResponse {
+  return { AccountAliases: ctx.account.alias !== undefined ? [ctx.account.alias] : [], IsTruncated: false };
 }
 
 export const iamService: SimulatedService = {
@@ -625,5 +763,15 @@ export const iamService: SimulatedService = {
     GetRolePolicy: getRolePolicy,
     GenerateCredentialReport: generateCredentialReport,
     GetCredentialReport: getCredentialReport,
+    ListAccountAliases: listAccountAliases,
+    UpdateAccessKey: updateAccessKey,
+    PutUserPolicy: (ctx: SimContext, input: PutUserPolicyRequest) => putPolicy(ctx, 'PutUserPolicy', userPrincipal(ctx, input.UserName), input),
+    DeleteUserPolicy: (ctx: SimContext, input: DeleteUserPolicyRequest) => deletePolicy(ctx, 'DeleteUserPolicy', userPrincipal(ctx, input.UserName), input),
+    AttachUserPolicy: (ctx: SimContext, input: AttachUserPolicyRequest) => attachPolicy(ctx, 'AttachUserPolicy', userPrincipal(ctx, input.UserName), input),
+    DetachUserPolicy: (ctx: SimContext, input: DetachUserPolicyRequest) => detachPolicy(ctx, 'DetachUserPolicy', userPrincipal(ctx, input.UserName), input),
+    PutRolePolicy: (ctx: SimContext, input: PutRolePolicyRequest) => putPolicy(ctx, 'PutRolePolicy', rolePrincipal(ctx, input.RoleName), input),
+    DeleteRolePolicy: (ctx: SimContext, input: DeleteRolePolicyRequest) => deletePolicy(ctx, 'DeleteRolePolicy', rolePrincipal(ctx, input.RoleName), input),
+    AttachRolePolicy: (ctx: SimContext, input: AttachRolePolicyRequest) => attachPolicy(ctx, 'AttachRolePolicy', rolePrincipal(ctx, input.RoleName), input),
+    DetachRolePolicy: (ctx: SimContext, input: DetachRolePolicyRequest) => detachPolicy(ctx, 'DetachRolePolicy', rolePrincipal(ctx, input.RoleName), input),
   },
 };
