@@ -11,7 +11,7 @@ import type { Journal, RunRecord } from '../remediation/journal.js';
 import { MemoryJournal } from '../remediation/memory-journal.js';
 import { SqliteJournal } from '../remediation/sqlite-journal.js';
 import { ACTIONS } from '../remediation/index.js';
-import { countResources, planRemediation } from '../remediation/planner.js';
+import { countResources, planRemediation, type RemediationConfig } from '../remediation/planner.js';
 import { applyPlan, planReport, rollbackRun, type StepReport } from '../remediation/runner.js';
 import { ACTION_IDS, type ActionContext, type ActionId, type StepResource } from '../remediation/types.js';
 import { stderrProgress, writeOutput } from './io.js';
@@ -101,7 +101,8 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
   const setup = await auditSetup(target, opts);
   const config = setup.config.remediation;
   const only = onlyActions(opts.only);
-  const enabled = only ? only.filter((id) => config.enabled.includes(id) || only.includes(id)) : config.enabled;
+  // --only names the actions for this run; without it, the ones the config enables.
+  const enabled = only ?? config.enabled;
   const maxResources = opts.maxResources === undefined ? config.maxResources : Number(opts.maxResources);
   if (!Number.isInteger(maxResources) || maxResources < 1) throw new InputError(`--max-resources ${opts.maxResources}: not a positive whole number`);
   const progress = stderrProgress(!opts.quiet);
@@ -118,7 +119,10 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
     } else {
       const { report, data } = await runAudit({ config: setup.config, clients: target.clients, now: target.now, since: setup.since, regions: setup.regions, progress });
       const runId = newRunId(new Date());
-      const planned = planRemediation({ findings: report.findings, data, runId }, { ...config, enabled, actions: { ...config.actions, 'quarantine-instance': { ...config.actions['quarantine-instance'], ...(opts.stop ? { stop: true } : {}) } } }, data.caller?.arn);
+      const runConfig: RemediationConfig = opts.stop
+        ? { ...config, enabled, actions: { ...config.actions, 'quarantine-instance': { ...config.actions['quarantine-instance'], stop: true } } }
+        : { ...config, enabled };
+      const planned = planRemediation({ findings: report.findings, data, runId }, runConfig, data.caller?.arn);
       refused = planned.refused;
       run = { runId, mode: opts.apply ? 'apply' : 'plan', account: data.account.id, createdAt: new Date(target.now).toISOString(), steps: planned.steps };
       const touched = countResources(planned.steps);
@@ -145,6 +149,7 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
       runId: run.runId,
       mode: opts.apply ? 'apply' : 'plan',
       account: run.account,
+      resources: countResources(run.steps),
       steps,
       refused,
       stats: { apiCalls: target.clients.calls.snapshot(), durationMs: Math.round(performance.now() - started) },
@@ -182,6 +187,7 @@ async function rollbackCommand(runId: string, target: Target, opts: RemediateOpt
       runId: opts.apply ? rollbackId : runId,
       mode: 'rollback',
       account: run.account,
+      resources: countResources(run.steps),
       steps,
       refused: [],
       stats: { apiCalls: target.clients.calls.snapshot(), durationMs: Math.round(performance.now() - started) },

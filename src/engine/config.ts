@@ -10,6 +10,7 @@ import { DETECTORS } from '../detectors/index.js';
 import { SEVERITIES, type DetectorId } from '../detectors/types.js';
 import { remediationConfigSchema, type RemediationConfig } from '../remediation/planner.js';
 import { InputError, parseInput } from './errors.js';
+import { mergeDeep } from '../domain/merge-deep.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
 
@@ -71,15 +72,3 @@ async function readYaml(file: string): Promise<Record<string, unknown>> {
     throw new InputError((error as Error).message.split('\n')[0] ?? 'not YAML', { file, cause: error });
   }
 }
-
-/** Objects merge key by key; anything else (arrays included) in `over` replaces `base`. */
-export function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isPlainObject(prev) && isPlainObject(value) ? mergeDeep(prev, value) : value;
-  }
-  return out;
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,11 +3,8 @@
 // are refused (and listed with why), never silently dropped. Pure: the same audit, config and
 // caller give the same plan, in the same order.
 
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError, parseInput } from '../engine/errors.js';
+import { parseInput } from '../engine/errors.js';
 import type { AuditData } from '../providers/types.js';
 import { principalOf, principalSchema, sessionNameOf } from './actions/common.js';
 import { ACTION_MODULES, ACTIONS, type ActionOptions } from './index.js';
@@ -44,34 +41,6 @@ export type RemediationConfig = z.infer<typeof remediationConfigSchema>;
 
 export function parseRemediationConfig(value: unknown, source = 'config remediation'): RemediationConfig {
   return parseInput(remediationConfigSchema, value ?? {}, source);
-}
-
-const DEFAULTS_FILE = fileURLToPath(new URL('../../config/remediation.yaml', import.meta.url));
-
-/** config/remediation.yaml, with `overrides` (a user config's `remediation` section) merged over it, validated. */
-export async function loadRemediationConfig(overrides: Record<string, unknown> = {}, source?: string): Promise<RemediationConfig> {
-  let text: string;
-  try {
-    text = await readFile(DEFAULTS_FILE, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${DEFAULTS_FILE}: ${(error as Error).message}`, { cause: error });
-  }
-  const defaults = (parseYaml(text) ?? {}) as Record<string, unknown>;
-  return parseRemediationConfig(overlay(defaults, overrides), source);
-}
-
-/**
- * Objects merge key by key; anything else in `over` replaces `base` (engine/config.ts's rule; not
- * imported from there, because the engine's config imports this module's schema).
- */
-function overlay(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isObject(prev) && isObject(value) ? overlay(prev, value) : value;
-  }
-  return out;
 }
 
 // ---- planning ---------------------------------------------------------------------------------

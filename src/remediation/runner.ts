@@ -14,7 +14,7 @@ export interface RunOptions {
   onStep?: (event: StepEvent) => void;
 }
 
-export type RollbackOptions = Pick<RunOptions, 'onStep'>;
+export type RollbackOptions = RunOptions;
 
 export interface StepEvent {
   runId: string;
@@ -113,7 +113,8 @@ export async function applyPlan(run: RunRecord, actions: ActionRegistry, journal
 /**
  * Undoes what a run changed: every step done, interrupted (`started`) or failed after its intent
  * was written (its change may have happened; undo is safe when nothing changed), and every earlier
- * rollback that failed; latest finished first, a step never before the steps that depend on it.
+ * rollback that failed; latest finished first, a step never before the steps that depend on it,
+ * regions in parallel as in apply.
  * Each undo is recorded in the original run's journal and mirrored as `<step id>:undo` in the
  * rollback run `rollbackRunId`. Steps already undone are reported `skipped`, never undone twice.
  */
@@ -152,25 +153,33 @@ export async function rollbackRun(
 
   /** Original step ids whose undo failed or was skipped for that: the steps they depend on stay as they are. */
   const unresolved = new Set<string>();
-  const reports: StepReport[] = [];
-  for (const step of order) {
-    const mirror = mirrors.get(step.id)!;
-    const blocker = (dependents.get(step.id) ?? []).find((id) => unresolved.has(id));
-    let outcome: StepOutcome;
-    if (blocker !== undefined) {
-      outcome = { status: 'skipped', reason: `${blocker} depends on it and was not undone` };
-    } else {
-      emit(mirror, 'started');
-      const undo = entries.get(step.id)?.undo ?? {};
-      journal.recordIntent(rollbackRunId, mirror.id, undo, timestamp());
-      outcome = await undoStep(step, undo, actions.get(step.action), ctx);
-      journal.recordUndo(originalRunId, step.id, outcome, timestamp());
-    }
-    if (blocker !== undefined || outcome.status === 'failed') unresolved.add(step.id);
+  const originalOf = new Map(order.map((step) => [mirrors.get(step.id)!.id, step]));
+  const undoOne = async (mirror: PlannedStep): Promise<StepReport> => {
+    const step = originalOf.get(mirror.id)!;
+    emit(mirror, 'started');
+    const undo = entries.get(step.id)?.undo ?? {};
+    journal.recordIntent(rollbackRunId, mirror.id, undo, timestamp());
+    const outcome = await undoStep(step, undo, actions.get(step.action), ctx);
+    journal.recordUndo(originalRunId, step.id, outcome, timestamp());
+    if (outcome.status === 'failed') unresolved.add(step.id);
     journal.recordResult(rollbackRunId, mirror.id, outcome, timestamp());
     emit(mirror, outcome.status, outcome.reason);
-    reports.push(reportOf(mirror, outcome));
-  }
+    return reportOf(mirror, outcome);
+  };
+  const keep = (mirror: PlannedStep, blocker: StepReport): StepReport => {
+    const step = originalOf.get(mirror.id)!;
+    const outcome: StepOutcome = { status: 'skipped', reason: `${originalOf.get(blocker.id)?.id ?? blocker.id} depends on it and was not undone` };
+    unresolved.add(step.id);
+    journal.recordResult(rollbackRunId, mirror.id, outcome, timestamp());
+    emit(mirror, outcome.status, outcome.reason);
+    return reportOf(mirror, outcome);
+  };
+  // Undos run in the same per-region lanes as apply: a step's undo waits for the undos of the
+  // steps that depend on it (the mirror's dependsOn), and "nothing to put back" unblocks as done.
+  const settled = new Map<string, StepReport>();
+  const blocks = (report: StepReport) => unresolved.has(originalOf.get(report.id)?.id ?? '');
+  await runInLanes(order.map((step) => mirrors.get(step.id)!), settled, concurrencyOf(opts), undoOne, keep, blocks);
+  const reports = order.map((step) => settled.get(mirrors.get(step.id)!.id)!);
   for (const step of alreadyUndone) {
     const mirror = mirrors.get(step.id)!;
     const outcome: StepOutcome = { status: 'skipped', reason: 'already undone' };
@@ -193,6 +202,7 @@ async function runInLanes(
   limit: number,
   start: (step: PlannedStep) => Promise<StepReport>,
   skip: (step: PlannedStep, blocker: StepReport) => StepReport,
+  blocks: (dependency: StepReport) => boolean = (dependency) => dependency.status !== 'done',
 ): Promise<void> {
   const waiting = order.filter((step) => !settled.has(step.id));
   const busy = new Map<string, number>();
@@ -208,7 +218,7 @@ async function runInLanes(
         i += 1;
         continue;
       }
-      const blocker = dependencies.find((report) => report?.status !== 'done');
+      const blocker = dependencies.find((report) => report !== undefined && blocks(report));
       const lane = step.resource.region;
       if (blocker === undefined && (busy.get(lane) ?? 0) >= limit) {
         i += 1;

@@ -11,11 +11,12 @@ import { scenarioTarget } from '../../src/engine/target.js';
 import type { AuditData } from '../../src/providers/types.js';
 import { ACTION_MODULES, ACTIONS, remediationPermissions, remediationPolicy } from '../../src/remediation/index.js';
 import {
-  countResources, DEFAULT_ENABLED, loadRemediationConfig, parseRemediationConfig, planRemediation, type RemediationConfig, type RemediationPlan,
+  countResources, DEFAULT_ENABLED, parseRemediationConfig, planRemediation, type RemediationConfig, type RemediationPlan,
 } from '../../src/remediation/planner.js';
 import { ACTION_IDS, type ActionId, type PlannedStep } from '../../src/remediation/types.js';
 import { buildDemo } from '../../src/scenario/generators/demo.js';
 import { parseScenario } from '../../src/scenario/load.js';
+import { remediationConfig as loadRemediationConfig } from './actions/harness.js';
 
 const RUN = 'run-demo';
 const ACCOUNT = '111122223333';

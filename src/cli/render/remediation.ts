@@ -12,6 +12,8 @@ export interface RemediationOutput {
   runId: string;
   mode: 'plan' | 'apply' | 'rollback';
   account: string;
+  /** Resources the run's steps change (the planner's count, which --max-resources limits). */
+  resources: number;
   steps: StepReport[];
   /** Steps the safety rules kept out of the plan (protected resources, the auditor's own principal). */
   refused: { resource: StepResource; reason: string }[];
@@ -32,7 +34,7 @@ function counts(steps: StepReport[]): string {
 }
 
 function headline(out: RemediationOutput): string {
-  const resources = new Set(out.steps.map((s) => `${s.resource.region}/${s.resource.id}`)).size;
+  const resources = out.resources;
   const verb = { plan: 'Plan (dry run: nothing changed)', apply: 'Applied', rollback: 'Rollback' }[out.mode];
   return `${verb} · run ${out.runId} · account ${out.account} · ${out.steps.length} steps on ${resources} resources: ${counts(out.steps)}`;
 }
@@ -58,13 +60,44 @@ export function renderRemediation(out: RemediationOutput, format: Format): strin
     }
     return `${[...md, '', ...footer(out)].join('\n')}\n`;
   }
+  return `${[pc.bold(headline(out)), '', ...actionSummary(out.steps), '', resourceTable(out.steps), '', ...footer(out)].join('\n')}\n`;
+}
+
+const STATUS_RANK: Record<StepReport['status'], number> = { failed: 3, skipped: 2, planned: 1, done: 0 };
+
+/** One line per action: how many resources of which kind, in how many regions. */
+function actionSummary(steps: StepReport[]): string[] {
+  const byAction = new Map<string, StepReport[]>();
+  for (const s of steps) byAction.set(s.action, [...(byAction.get(s.action) ?? []), s]);
+  return [...byAction].map(([action, list]) => {
+    const resources = new Set(list.map((s) => `${s.resource.region}/${s.resource.id}`)).size;
+    const regions = new Set(list.map((s) => s.resource.region)).size;
+    return `  ${action.padEnd(22)} ${String(resources).padStart(4)} resources in ${regions} region${regions === 1 ? '' : 's'}, ${list.length} steps: ${counts(list)}`;
+  });
+}
+
+/** The steps of one action on one resource in one row, in the order they run; the worst status shows. */
+function resourceTable(steps: StepReport[]): string {
+  if (steps.length === 0) return 'Nothing to do.';
+  const rows = new Map<string, StepReport[]>();
+  for (const s of steps) {
+    const key = `${s.action}\u0000${s.resource.region}\u0000${s.resource.id}`;
+    rows.set(key, [...(rows.get(key) ?? []), s]);
+  }
   const table = new Table({
-    head: ['#', 'Status', 'Step', 'Resource', 'Reason'].map((h) => pc.bold(h)),
-    colWidths: [5, 9, 60, 36, 40],
+    head: ['#', 'Status', 'Action', 'Resource', 'Steps', 'Reason'].map((h) => pc.bold(h)),
+    colWidths: [5, 9, 22, 34, 52, 36],
     wordWrap: true,
     wrapOnWordBoundary: false,
     style: { head: [], border: [] },
   });
-  out.steps.forEach((s, i) => table.push([String(i + 1), STATUS_STYLE[s.status](s.status), s.title, `${s.resource.id}\n${s.resource.region}`, s.reason ?? '']));
-  return `${[pc.bold(headline(out)), '', out.steps.length > 0 ? table.toString() : 'Nothing to do.', '', ...footer(out)].join('\n')}\n`;
+  let n = 0;
+  for (const group of rows.values()) {
+    const first = group[0] as StepReport;
+    const worst = group.reduce((a, b) => (STATUS_RANK[b.status] > STATUS_RANK[a.status] ? b : a));
+    const parts = group.length === 1 ? first.title : group.map((s) => s.id.split(':')[1] ?? s.id).join(', ');
+    const reasons = [...new Set(group.map((s) => s.reason).filter(Boolean))].join('; ');
+    table.push([String((n += 1)), STATUS_STYLE[worst.status](worst.status), first.action, `${first.resource.id}\n${first.resource.region}`, parts, reasons]);
+  }
+  return table.toString();
 }

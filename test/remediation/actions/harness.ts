@@ -10,6 +10,9 @@ import type { AuditData } from '../../../src/providers/types.js';
 import type { ActionContext, PlannedStep, RemediationAction, StepOutcome, UndoData } from '../../../src/remediation/types.js';
 import type { CloudTrailRecord, Scenario, ScenarioInstance, ScenarioSecurityGroup } from '../../../src/scenario/types.js';
 import { SimulatedAccount } from '../../../src/simulator/index.js';
+import { mergeDeep } from '../../../src/domain/merge-deep.js';
+import { loadConfig } from '../../../src/engine/config.js';
+import { parseRemediationConfig, type RemediationConfig } from '../../../src/remediation/planner.js';
 
 export const ACCOUNT_ID = '111122223333';
 export const REGION = 'us-east-1';
@@ -241,3 +244,8 @@ export const ROLE_SESSION_FINDING = finding({
   actor: { arn: ROLE_ARN, accessKeyId: 'ASIAEXAMPLESESSION01' },
   remediations: ['revoke-sessions', 'quarantine-principal'],
 });
+
+/** The remediation config as a run gets it (config/remediation.yaml through the engine's loader), with `overrides` merged over it. */
+export async function remediationConfig(overrides: Record<string, unknown> = {}): Promise<RemediationConfig> {
+  return parseRemediationConfig(mergeDeep((await loadConfig()).remediation as unknown as Record<string, unknown>, overrides));
+}

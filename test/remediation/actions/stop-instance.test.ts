@@ -47,7 +47,7 @@ describe('stop-instance plan', () => {
   });
 
   it('is off by default in config, and says what it saw in the step', async () => {
-    const { loadRemediationConfig } = await import('../../../src/remediation/planner.js');
+    const { remediationConfig: loadRemediationConfig } = await import('./harness.js');
     expect((await loadRemediationConfig()).enabled).not.toContain('stop-instance');
     const data = emptyAccount({ ec2: { instances: [batch()], securityGroups: [] }, metrics: [cpu('i-01', 6, 97, { 5: 93.5 })] });
     const [s] = action.plan({ findings: [hot(['i-01'])], data, runId: RUN_ID }, opts());
