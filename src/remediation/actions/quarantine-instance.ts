@@ -440,9 +440,14 @@ const detach: Stage = {
     const u = parseStepData(detachUndo, undo, 'undo data', s);
     const region = s.resource.region;
     const did: string[] = [];
+    let notAttached: string | undefined;
     if (u.autoScalingGroup && isDetachable(u.lifecycleState)) {
       const member = await autoScalingGroupOf(ctx, region, instanceId);
-      if (!member) {
+      const state = member ? undefined : (await describeInstance(ctx.clients, region, instanceId))?.State?.Name;
+      if (!member && state !== 'running') {
+        // AttachInstances takes only running instances: a stopped one cannot go back by this undo.
+        notAttached = `not attached to Auto Scaling group ${u.autoScalingGroup} again: it is ${state ?? 'gone'}, and AttachInstances needs a running instance (start it, then attach it by hand)`;
+      } else if (!member) {
         // Attaching raises the desired capacity by one again (and fails if that exceeds the group's maximum).
         await ctx.clients.autoScaling(region).send(new AttachInstancesCommand({ AutoScalingGroupName: u.autoScalingGroup, InstanceIds: [instanceId] }));
         did.push(`attached to Auto Scaling group ${u.autoScalingGroup} again`);
@@ -453,6 +458,7 @@ const detach: Stage = {
       await elb.send(new RegisterTargetsCommand({ TargetGroupArn: r.targetGroupArn, Targets: [targetOf(instanceId, r)] }));
     }
     if (u.targets.length > 0) did.push(`registered with ${plural(u.targets.length, 'target group')} again`);
+    if (notAttached) did.push(notAttached);
     return did.length > 0 ? done(did.join('; ')) : skipped('nothing was detached');
   },
 };
