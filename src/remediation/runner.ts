@@ -5,7 +5,7 @@
 
 import { InputError } from '../engine/errors.js';
 import type { Journal, JournalEntry, JournalState, RunRecord } from './journal.js';
-import type { ActionContext, ActionId, PlannedStep, RemediationAction, StepOutcome, StepResource, StepStatus, UndoData } from './types.js';
+import type { ActionContext, ActionId, PlannedStep, RemediationAction, StepOutcome, StepStatus, UndoData } from './types.js';
 
 export interface RunOptions {
   /** Steps run at once within one region (IAM's "global" is a region of its own). Default 4. */
@@ -24,13 +24,8 @@ export interface StepEvent {
   reason?: string;
 }
 
-export interface StepReport {
-  id: string;
-  action: ActionId;
-  title: string;
-  resource: StepResource;
-  findings: string[];
-  calls: string[];
+/** A step as the output reports it: the plan's step without its internals, with where it stands. */
+export interface StepReport extends Pick<PlannedStep, 'id' | 'action' | 'title' | 'resource' | 'findings' | 'calls'> {
   status: StepStatus;
   reason?: string;
 }
