@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { parseInput } from '../engine/errors.js';
+import { QUARANTINE_POLICY_PREFIX, REVOKE_SESSIONS_POLICY_PREFIX, TAG_ISOLATION, TAG_QUARANTINED } from '../domain/rigwatch-tags.js';
 import type { AuditData } from '../providers/types.js';
 import { principalOf, principalSchema, sessionNameOf } from './actions/common.js';
 import { ACTION_MODULES, ACTIONS, type ActionOptions } from './index.js';
@@ -71,9 +72,10 @@ export function planRemediation(input: PlanInput, config: RemediationConfig, cal
   }
 
   const refuse = refusalReason(input.data, config.protectTag, callerArn ?? input.data.caller?.arn);
+  const contained = alreadyContained(input.data);
   const refusedSteps = new Map<string, string>();
   for (const s of planned.values()) {
-    const reason = refuse(s);
+    const reason = refuse(s) ?? contained(s);
     if (reason) refusedSteps.set(s.id, reason);
   }
   // A step whose prerequisite is refused cannot run either.
@@ -167,6 +169,36 @@ function refusalReason(data: AuditData, protectTag: { key: string; value: string
     if (who && isProtected(principalTags(who.type, who.name))) {
       return who.name === resource.id ? tagReason : `its ${who.type} ${who.name} is ${tagReason}`;
     }
+    return undefined;
+  };
+}
+
+/**
+ * What an earlier run already contained, so re-running remediate does not quarantine twice (a
+ * second snapshot, a second deny policy under a new run id): an instance tagged quarantined that
+ * sits in rigwatch's closed isolation group, a principal that carries rigwatch's quarantine or
+ * session-revoking policy. What is still open (a key still active, an admin policy still attached,
+ * a rule still there) is planned as usual.
+ */
+function alreadyContained(data: AuditData): (s: PlannedStep) => string | undefined {
+  const closed = new Set(data.ec2.securityGroups.filter((g) => g.tags[TAG_ISOLATION] === 'closed').map((g) => g.id));
+  const instances = new Map(data.ec2.instances.map((i) => [`${i.region}/${i.id}`, i]));
+  const inline = (type: 'user' | 'role', name: string): string[] =>
+    (type === 'user' ? data.iam.users.find((u) => u.name === name) : data.iam.roles.find((r) => r.name === name))?.inlinePolicyNames ?? [];
+  return (s) => {
+    if (s.action === 'quarantine-instance' && s.resource.type === 'AWS::EC2::Instance') {
+      const i = instances.get(`${s.resource.region}/${s.resource.id}`);
+      const run = i?.tags[TAG_QUARANTINED];
+      if (run && i.securityGroups.length > 0 && i.securityGroups.every((g) => closed.has(g.id))) return `already quarantined by run ${run}`;
+      return undefined;
+    }
+    const principal = principalSchema.safeParse(s.params.principal);
+    if (!principal.success) return undefined;
+    const policies = inline(principal.data.type, principal.data.name);
+    const part = s.id.split(':')[1] ?? '';
+    const has = (prefix: string) => policies.find((p) => p.startsWith(prefix));
+    if (s.action === 'revoke-sessions' && has(REVOKE_SESSIONS_POLICY_PREFIX)) return `sessions already revoked by its inline policy ${has(REVOKE_SESSIONS_POLICY_PREFIX)}`;
+    if (s.action === 'quarantine-principal' && part.startsWith('deny') && has(QUARANTINE_POLICY_PREFIX)) return `already quarantined by its inline policy ${has(QUARANTINE_POLICY_PREFIX)}`;
     return undefined;
   };
 }

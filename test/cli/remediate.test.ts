@@ -67,6 +67,13 @@ describe('rigwatch remediate on the demo incident', () => {
     expect(keys.map((k) => k.Status)).toEqual(['Inactive', 'Inactive']);
   });
 
+  it('re-running on the contained account plans nothing again, and says why', () => {
+    const again = json<RemediationOutput>(rigwatch('remediate', '--scenario', join(dir, 'contained.json'), '--format', 'json').stdout);
+    expect(again.steps.map((s) => s.id)).toEqual([]);
+    expect(again.refused.length).toBeGreaterThan(128);
+    expect(again.refused.every((r) => /already/.test(r.reason))).toBe(true);
+  });
+
   it('rolls back to the account as it was (groups, keys, policies, rules), keeping the snapshots', () => {
     const r = rigwatch('rollback', applied.runId, '--scenario', join(dir, 'contained.json'), '--state-dir', state, '--apply', '--yes', '--save-scenario', join(dir, 'restored.json'), '--format', 'json');
     const undone = json<RemediationOutput>(r.stdout);

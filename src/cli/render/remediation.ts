@@ -15,7 +15,7 @@ export interface RemediationOutput {
   /** Resources the run's steps change (the planner's count, which --max-resources limits). */
   resources: number;
   steps: StepReport[];
-  /** Steps the safety rules kept out of the plan (protected resources, the auditor's own principal). */
+  /** Resources kept out of the plan, with why: protected, the auditor's own principal, or already contained by an earlier run. */
   refused: { resource: StepResource; reason: string }[];
   stats: { apiCalls: Record<string, number>; durationMs: number };
 }
@@ -42,7 +42,7 @@ function headline(out: RemediationOutput): string {
 function footer(out: RemediationOutput): string[] {
   const lines: string[] = [];
   if (out.refused.length > 0) {
-    lines.push(`Refused (${out.refused.length}):`);
+    lines.push(`Not planned (${out.refused.length}):`);
     for (const r of out.refused) lines.push(`  ${r.resource.type} ${r.resource.id} (${r.resource.region}): ${r.reason}`);
   }
   if (out.mode === 'plan' && out.steps.length > 0) lines.push('Run again with --apply to carry this out; every applied step can be undone with `rigwatch rollback <run id>`.');
