@@ -152,6 +152,7 @@ export interface IamRole {
   arn: string;
   createDate: number;
   path?: string;
+  tags: Record<string, string>;
   attachedPolicies: { name: string; arn: string }[];
   inlinePolicyNames: string[];
   lastUsedDate?: number;

@@ -138,9 +138,7 @@ function refusalReason(data: AuditData, protectTag: { key: string; value: string
   const groups = new Map(data.ec2.securityGroups.map((g) => [`${g.region}/${g.id}`, g.tags]));
   const principalTags = (type: 'user' | 'role', name: string): Record<string, string> | undefined => {
     if (type === 'user') return data.iam.users.find((u) => u.name === name)?.tags;
-    // Roles carry tags only where the IAM collector reads them.
-    const role: object | undefined = data.iam.roles.find((r) => r.name === name);
-    return role && 'tags' in role ? (role.tags as Record<string, string>) : undefined;
+    return data.iam.roles.find((r) => r.name === name)?.tags;
   };
   const caller = callerArn ? principalOf(callerArn, data) : undefined;
   const callerSession = callerArn ? sessionNameOf(callerArn) : undefined;

@@ -210,6 +210,16 @@ describe('safety rules', () => {
       'AWS::IAM::User tagged rigwatch:protect=true',
     ]);
   });
+
+  it('a protected IAM role is refused', () => {
+    const role = data.iam.roles.find((r) => !r.name.startsWith('rigwatch') && !r.arn.includes('aws-service-role'));
+    expect(role).toBeDefined();
+    const tagged = { ...data, iam: { ...data.iam, roles: data.iam.roles.map((r) => (r.name === role!.name ? { ...r, tags: { ...r.tags, 'rigwatch:protect': 'true' } } : r)) } };
+    const finding = { ...naming('iam-credential-activity:role', []), actor: { arn: role!.arn }, remediations: ['revoke-sessions', 'quarantine-principal'] };
+    const p = plan({ data: tagged, findings: [...findings, finding] });
+    expect(p.steps.some((s) => (s.params.principal as { name?: string } | undefined)?.name === role!.name)).toBe(false);
+    expect(p.refused).toContainEqual({ resource: expect.objectContaining({ type: 'AWS::IAM::Role', id: role!.name }), reason: 'tagged rigwatch:protect=true' });
+  });
 });
 
 describe('configuration', () => {

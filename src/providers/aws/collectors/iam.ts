@@ -52,6 +52,7 @@ export async function collectIam(ctx: CollectContext): Promise<{ users: IamUser[
         name: r.RoleName,
         arn: r.Arn,
         path: r.Path,
+        tags: Object.fromEntries((r.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
         createDate: toMs(r.CreateDate) ?? 0,
         attachedPolicies: (r.AttachedManagedPolicies ?? []).map((p) => ({ name: p.PolicyName ?? '', arn: p.PolicyArn ?? '' })),
         inlinePolicyNames: (r.RolePolicyList ?? []).map((p) => p.PolicyName ?? ''),
