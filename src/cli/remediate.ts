@@ -101,7 +101,9 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
   const setup = await auditSetup(target, opts);
   const config = setup.config.remediation;
   const only = onlyActions(opts.only);
-  // --only names the actions for this run; without it, the ones the config enables.
+  // Only the actions the config enables ever run; --only narrows them for this run.
+  const off = only?.find((id) => !config.enabled.includes(id));
+  if (off) throw new InputError(`--only ${off}: not enabled in the config (remediation.enabled: ${config.enabled.join(', ')})`);
   const enabled = only ?? config.enabled;
   const maxResources = opts.maxResources === undefined ? config.maxResources : Number(opts.maxResources);
   if (!Number.isInteger(maxResources) || maxResources < 1) throw new InputError(`--max-resources ${opts.maxResources}: not a positive whole number`);
@@ -174,8 +176,12 @@ async function rollbackCommand(runId: string, target: Target, opts: RemediateOpt
     let steps: StepReport[];
     const rollbackId = `${runId}-rollback`;
     if (!opts.apply) {
+      // A preview: the steps the rollback would undo, latest first, as planned undos.
       const entries = journal.entries(runId);
-      steps = planReport(run, journal).filter((s) => entries.get(s.id)?.state === 'done' || entries.get(s.id)?.state === 'started').reverse();
+      steps = planReport(run, journal)
+        .filter((s) => ['done', 'started', 'failed', 'undo-failed'].includes(entries.get(s.id)?.state ?? ''))
+        .reverse()
+        .map((s) => ({ ...s, id: `${s.id}:undo`, title: `undo: ${s.title}`, status: 'planned' as const, reason: undefined }));
     } else {
       if (!(await confirm(`Undo run ${runId} in account ${run.account}?`, opts.yes))) return 0;
       steps = await rollbackRun(runId, rollbackId, ACTIONS, journal, { clients: target.clients, runId: rollbackId, now: target.now }, { onStep: (e) => progress(`${e.stepId}: ${e.status}`) });

@@ -75,6 +75,9 @@ describe('rigwatch remediate on the demo incident', () => {
   });
 
   it('rolls back to the account as it was (groups, keys, policies, rules), keeping the snapshots', () => {
+    const preview = json<RemediationOutput>(rigwatch('rollback', applied.runId, '--scenario', join(dir, 'contained.json'), '--state-dir', state, '--format', 'json').stdout);
+    expect(preview.steps.length).toBe(applied.steps.length);
+    expect(preview.steps.every((s) => s.status === 'planned' && s.id.endsWith(':undo'))).toBe(true);
     const r = rigwatch('rollback', applied.runId, '--scenario', join(dir, 'contained.json'), '--state-dir', state, '--apply', '--yes', '--save-scenario', join(dir, 'restored.json'), '--format', 'json');
     const undone = json<RemediationOutput>(r.stdout);
     expect(undone.mode).toBe('rollback');
@@ -112,6 +115,9 @@ describe('remediate safety and usage', () => {
     const bad = rigwatch('remediate', '--demo', '--only', 'terminate-everything');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/terminate-everything/);
+    const off = rigwatch('remediate', '--demo', '--only', 'stop-instance');
+    expect(off.code).toBe(2);
+    expect(off.stderr).toMatch(/stop-instance: not enabled in the config/);
   });
 
   it('rollback of an unknown run is exit 2', () => {

@@ -35,7 +35,8 @@ function counts(steps: StepReport[]): string {
 
 function headline(out: RemediationOutput): string {
   const resources = out.resources;
-  const verb = { plan: 'Plan (dry run: nothing changed)', apply: 'Applied', rollback: 'Rollback' }[out.mode];
+  const preview = out.steps.length > 0 && out.steps.every((s) => s.status === 'planned');
+  const verb = { plan: 'Plan (dry run: nothing changed)', apply: 'Applied', rollback: preview ? 'Rollback plan (dry run: nothing changed)' : 'Rollback' }[out.mode];
   return `${verb} · run ${out.runId} · account ${out.account} · ${out.steps.length} steps on ${resources} resources: ${counts(out.steps)}`;
 }
 
@@ -46,6 +47,7 @@ function footer(out: RemediationOutput): string[] {
     for (const r of out.refused) lines.push(`  ${r.resource.type} ${r.resource.id} (${r.resource.region}): ${r.reason}`);
   }
   if (out.mode === 'plan' && out.steps.length > 0) lines.push('Run again with --apply to carry this out; every applied step can be undone with `rigwatch rollback <run id>`.');
+  if (out.mode === 'rollback' && out.steps.some((s) => s.status === 'planned')) lines.push(`Run again with --apply to undo these: rigwatch rollback ${out.runId} --apply`);
   if (out.mode === 'apply') lines.push(`Undo: rigwatch rollback ${out.runId} --apply`);
   return lines;
 }
