@@ -891,16 +891,22 @@ function iamUserResponse(user: UserRef, createDate: number): Record<string, unkn
   return { path: user.path, userName: user.userName, userId: user.userId, arn: user.arn, createDate: iamDate(createDate) };
 }
 
+/** A successful management write by `caller`: what the IAM and tampering builders share. */
+function managementWrite(
+  rec: Recorder, caller: Caller, spec: { time: number; region: string }, source: string, name: string,
+  request: Record<string, unknown>, response?: Record<string, unknown>,
+): CloudTrailRecord {
+  return rec.record(caller, { time: spec.time, source, name, region: spec.region, readOnly: false, request, ...(response ? { response } : {}) });
+}
+
+/** IAM is global: CloudTrail records its calls in us-east-1. */
+function iamWrite(rec: Recorder, caller: Caller, time: number, name: string, request: Record<string, unknown>, response?: Record<string, unknown>): CloudTrailRecord {
+  return managementWrite(rec, caller, { time, region: 'us-east-1' }, 'iam.amazonaws.com', name, request, response);
+}
+
 export function createUser(rec: Recorder, caller: Caller, spec: { time: number; user: UserRef }): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'iam.amazonaws.com',
-    name: 'CreateUser',
-    region: 'us-east-1',
-    readOnly: false,
-    request: spec.user.path === '/' ? { userName: spec.user.userName } : { path: spec.user.path, userName: spec.user.userName },
-    response: { user: iamUserResponse(spec.user, spec.time) },
-  });
+  const request = spec.user.path === '/' ? { userName: spec.user.userName } : { path: spec.user.path, userName: spec.user.userName };
+  return iamWrite(rec, caller, spec.time, 'CreateUser', request, { user: iamUserResponse(spec.user, spec.time) });
 }
 
 /** iam:CreateAccessKey. CloudTrail never logs the secret access key, and neither does this. */
@@ -909,16 +915,8 @@ export function createAccessKey(
   caller: Caller,
   spec: { time: number; userName: string; accessKeyId: string },
 ): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'iam.amazonaws.com',
-    name: 'CreateAccessKey',
-    region: 'us-east-1',
-    readOnly: false,
-    request: { userName: spec.userName },
-    response: {
-      accessKey: { userName: spec.userName, accessKeyId: spec.accessKeyId, status: 'Active', createDate: iamDate(spec.time) },
-    },
+  return iamWrite(rec, caller, spec.time, 'CreateAccessKey', { userName: spec.userName }, {
+    accessKey: { userName: spec.userName, accessKeyId: spec.accessKeyId, status: 'Active', createDate: iamDate(spec.time) },
   });
 }
 
@@ -928,14 +926,8 @@ export function createLoginProfile(
   spec: { time: number; userName: string; passwordResetRequired?: boolean },
 ): CloudTrailRecord {
   const reset = spec.passwordResetRequired ?? false;
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'iam.amazonaws.com',
-    name: 'CreateLoginProfile',
-    region: 'us-east-1',
-    readOnly: false,
-    request: { userName: spec.userName, passwordResetRequired: reset },
-    response: { loginProfile: { userName: spec.userName, createDate: iamDate(spec.time), passwordResetRequired: reset } },
+  return iamWrite(rec, caller, spec.time, 'CreateLoginProfile', { userName: spec.userName, passwordResetRequired: reset }, {
+    loginProfile: { userName: spec.userName, createDate: iamDate(spec.time), passwordResetRequired: reset },
   });
 }
 
@@ -944,14 +936,7 @@ export function attachUserPolicy(
   caller: Caller,
   spec: { time: number; userName: string; policyArn: string },
 ): CloudTrailRecord {
-  return rec.record(caller, {
-    time: spec.time,
-    source: 'iam.amazonaws.com',
-    name: 'AttachUserPolicy',
-    region: 'us-east-1',
-    readOnly: false,
-    request: { userName: spec.userName, policyArn: spec.policyArn },
-  });
+  return iamWrite(rec, caller, spec.time, 'AttachUserPolicy', { userName: spec.userName, policyArn: spec.policyArn });
 }
 
 /** A successful console sign-in of an IAM user. */
@@ -980,11 +965,6 @@ export function consoleLogin(
     additionalEventData,
     eventType: 'AwsConsoleSignIn',
   });
-}
-
-/** A successful management write by `caller`: what the tampering builders below share. */
-function managementWrite(rec: Recorder, caller: Caller, spec: { time: number; region: string }, source: string, name: string, request: Record<string, unknown>): CloudTrailRecord {
-  return rec.record(caller, { time: spec.time, source, name, region: spec.region, readOnly: false, request });
 }
 
 export function stopLogging(rec: Recorder, caller: Caller, spec: { time: number; region: string; trailArn: string }): CloudTrailRecord {
