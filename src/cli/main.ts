@@ -104,4 +104,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `rigwatch ... | head`: when the reader goes away, stop quietly rather than crash on EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv);

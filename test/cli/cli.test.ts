@@ -1,5 +1,6 @@
 // End to end: the built CLI on scenarios, as a user or a script runs it.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +165,15 @@ describe('a source that fails is coverage, not silence', () => {
     expect(ec2?.error).toMatch(/UnauthorizedOperation/);
     expect(report.coverage.find((c) => c.source === 'cloudwatch' && c.region === 'us-east-1')?.status).toBe('skipped');
     expect(report.coverage.find((c) => c.source === 'ec2' && c.region === 'eu-west-1')?.status).toBe('ok');
+  });
+});
+
+describe('output into a pipe that closes early', () => {
+  it('stops quietly, without an EPIPE stack trace', () => {
+    const bin = join(import.meta.dirname, '../../bin/rigwatch.js');
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" demo --format json | head -c 10 > /dev/null`], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/EPIPE|at WriteWrap/);
   });
 });
 
