@@ -687,29 +687,17 @@ export function terminateInstances(
   caller: Caller,
   spec: { time: number; region: string; instanceIds: string[] },
 ): CloudTrailRecord {
-  const requestId = rec.requestId();
-  return rec.record(
-    caller,
+  return ec2Write(rec, caller, spec, 'TerminateInstances',
+    { instancesSet: { items: spec.instanceIds.map((instanceId) => ({ instanceId })) } },
     {
-      time: spec.time,
-      source: 'ec2.amazonaws.com',
-      name: 'TerminateInstances',
-      region: spec.region,
-      readOnly: false,
-      request: { instancesSet: { items: spec.instanceIds.map((instanceId) => ({ instanceId })) } },
-      response: {
-        requestId,
-        instancesSet: {
-          items: spec.instanceIds.map((instanceId) => ({
-            instanceId,
-            currentState: { code: 32, name: 'shutting-down' },
-            previousState: { code: 16, name: 'running' },
-          })),
-        },
+      instancesSet: {
+        items: spec.instanceIds.map((instanceId) => ({
+          instanceId,
+          currentState: { code: 32, name: 'shutting-down' },
+          previousState: { code: 16, name: 'running' },
+        })),
       },
-    },
-    requestId,
-  );
+    });
 }
 
 export function createSecurityGroup(
@@ -717,26 +705,10 @@ export function createSecurityGroup(
   caller: Caller,
   spec: { time: number; group: ScenarioSecurityGroup },
 ): CloudTrailRecord {
-  const requestId = rec.requestId();
   const g = spec.group;
-  return rec.record(
-    caller,
-    {
-      time: spec.time,
-      source: 'ec2.amazonaws.com',
-      name: 'CreateSecurityGroup',
-      region: g.Region,
-      readOnly: false,
-      request: { groupName: g.GroupName, groupDescription: g.Description ?? g.GroupName, vpcId: g.VpcId },
-      response: {
-        requestId,
-        _return: true,
-        groupId: g.GroupId,
-        securityGroupArn: `arn:aws:ec2:${g.Region}:${rec.account}:security-group/${g.GroupId}`,
-      },
-    },
-    requestId,
-  );
+  return ec2Write(rec, caller, { time: spec.time, region: g.Region }, 'CreateSecurityGroup',
+    { groupName: g.GroupName, groupDescription: g.Description ?? g.GroupName, vpcId: g.VpcId },
+    { _return: true, groupId: g.GroupId, securityGroupArn: `arn:aws:ec2:${g.Region}:${rec.account}:security-group/${g.GroupId}` });
 }
 
 /** ec2:AuthorizeSecurityGroupIngress; `ruleIds` are the sgr- ids AWS assigns, one per range. */
@@ -788,20 +760,9 @@ export function modifyInstanceAttribute(
   caller: Caller,
   spec: { time: number; region: string; instanceId: string; attribute: string; value: boolean | string },
 ): CloudTrailRecord {
-  const requestId = rec.requestId();
-  return rec.record(
-    caller,
-    {
-      time: spec.time,
-      source: 'ec2.amazonaws.com',
-      name: 'ModifyInstanceAttribute',
-      region: spec.region,
-      readOnly: false,
-      request: { instanceId: spec.instanceId, [spec.attribute]: { value: spec.value } },
-      response: { requestId, _return: true },
-    },
-    requestId,
-  );
+  return ec2Write(rec, caller, spec, 'ModifyInstanceAttribute',
+    { instanceId: spec.instanceId, [spec.attribute]: { value: spec.value } },
+    { _return: true });
 }
 
 export function createTags(
@@ -809,23 +770,10 @@ export function createTags(
   caller: Caller,
   spec: { time: number; region: string; resourceIds: string[]; tags: Record<string, string> },
 ): CloudTrailRecord {
-  const requestId = rec.requestId();
-  return rec.record(
-    caller,
-    {
-      time: spec.time,
-      source: 'ec2.amazonaws.com',
-      name: 'CreateTags',
-      region: spec.region,
-      readOnly: false,
-      request: {
-        resourcesSet: { items: spec.resourceIds.map((resourceId) => ({ resourceId })) },
-        tagSet: { items: Object.entries(spec.tags).map(([key, value]) => ({ key, value })) },
-      },
-      response: { requestId, _return: true },
-    },
-    requestId,
-  );
+  return ec2Write(rec, caller, spec, 'CreateTags', {
+    resourcesSet: { items: spec.resourceIds.map((resourceId) => ({ resourceId })) },
+    tagSet: { items: Object.entries(spec.tags).map(([key, value]) => ({ key, value })) },
+  }, { _return: true });
 }
 
 export function importKeyPair(
@@ -833,20 +781,9 @@ export function importKeyPair(
   caller: Caller,
   spec: { time: number; region: string; keyName: string; keyPairId: string; fingerprint: string },
 ): CloudTrailRecord {
-  const requestId = rec.requestId();
-  return rec.record(
-    caller,
-    {
-      time: spec.time,
-      source: 'ec2.amazonaws.com',
-      name: 'ImportKeyPair',
-      region: spec.region,
-      readOnly: false,
-      request: { keyName: spec.keyName, publicKeyMaterial: '<sensitiveDataRemoved>' },
-      response: { requestId, keyName: spec.keyName, keyFingerprint: spec.fingerprint, keyPairId: spec.keyPairId },
-    },
-    requestId,
-  );
+  return ec2Write(rec, caller, spec, 'ImportKeyPair',
+    { keyName: spec.keyName, publicKeyMaterial: '<sensitiveDataRemoved>' },
+    { keyName: spec.keyName, keyFingerprint: spec.fingerprint, keyPairId: spec.keyPairId });
 }
 
 export function describeRegions(rec: Recorder, caller: Caller, spec: { time: number; region: string }): CloudTrailRecord {
@@ -897,6 +834,15 @@ function managementWrite(
   request: Record<string, unknown>, response?: Record<string, unknown>,
 ): CloudTrailRecord {
   return rec.record(caller, { time: spec.time, source, name, region: spec.region, readOnly: false, request, ...(response ? { response } : {}) });
+}
+
+/** An EC2 write: EC2 echoes the request id in its response, and CloudTrail records the same id. */
+function ec2Write(
+  rec: Recorder, caller: Caller, spec: { time: number; region: string }, name: string,
+  request: Record<string, unknown>, response: Record<string, unknown>,
+): CloudTrailRecord {
+  const requestId = rec.requestId();
+  return rec.record(caller, { time: spec.time, source: 'ec2.amazonaws.com', name, region: spec.region, readOnly: false, request, response: { requestId, ...response } }, requestId);
 }
 
 /** IAM is global: CloudTrail records its calls in us-east-1. */
