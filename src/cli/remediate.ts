@@ -108,7 +108,8 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
   const maxResources = opts.maxResources === undefined ? config.maxResources : Number(opts.maxResources);
   if (!Number.isInteger(maxResources) || maxResources < 1) throw new InputError(`--max-resources ${opts.maxResources}: not a positive whole number`);
   const progress = stderrProgress(!opts.quiet);
-  const journal = openJournal(opts, opts.apply === true);
+  // Plans touch no state; applying, and looking at a run to resume, use the run journal.
+  const journal = openJournal(opts, opts.apply === true || opts.resume !== undefined);
   const started = performance.now();
   try {
     let run: RunRecord;
@@ -135,7 +136,7 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
     progress.done();
     let steps: StepReport[];
     if (!opts.apply) {
-      steps = planReport(run);
+      steps = planReport(run, journal);
     } else {
       const resources = countResources(run.steps);
       if (!(await confirm(`Apply ${run.steps.length} steps to ${resources} resources in account ${run.account}?`, opts.yes))) {

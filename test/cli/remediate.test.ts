@@ -67,6 +67,13 @@ describe('rigwatch remediate on the demo incident', () => {
     expect(keys.map((k) => k.Status)).toEqual(['Inactive', 'Inactive']);
   });
 
+  it('--resume without --apply shows the run as its journal has it', () => {
+    const shown = json<RemediationOutput>(rigwatch('remediate', '--scenario', join(dir, 'contained.json'), '--resume', applied.runId, '--state-dir', state, '--format', 'json').stdout);
+    expect(shown.runId).toBe(applied.runId);
+    expect(shown.steps.length).toBe(applied.steps.length);
+    expect(shown.steps.every((s) => s.status === 'done')).toBe(true);
+  });
+
   it('re-running on the contained account plans nothing again, and says why', () => {
     const again = json<RemediationOutput>(rigwatch('remediate', '--scenario', join(dir, 'contained.json'), '--format', 'json').stdout);
     expect(again.steps.map((s) => s.id)).toEqual([]);
