@@ -412,6 +412,80 @@ const targetGroup = z.looseObject({
 
 const elbv2 = z.strictObject({ targetGroups: z.array(targetGroup).optional() });
 
+// ---- s3, sns, ssm ----
+
+// Optional sections, not in FORMAT.md yet. s3: `{ "buckets": [{ Name, Region, Objects?: [{ Key,
+// Body (base64), ETag?, LastModified?, ContentType?, ContentEncoding?, Metadata? }] }] }`.
+// sns: `{ "topics": [{ TopicArn }], "published": [...] }` (published is what Publish appends).
+// ssm: `{ "parameters": [{ Name, Type, Value, Region, Version?, LastModifiedDate?, Labels? }] }`.
+
+/** General purpose bucket names: 3 to 63 lowercase letters, digits, dots and hyphens. */
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name (3 to 63 lowercase letters, digits, dots or hyphens)');
+
+const s3Object = z.looseObject({
+  Key: identifier,
+  Body: base64,
+  ETag: text.optional(),
+  LastModified: timestamp.optional(),
+  ContentType: text.optional(),
+  ContentEncoding: text.optional(),
+  Metadata: z.record(z.string(), z.string()).optional(),
+  ChecksumCRC32: base64.optional(),
+});
+
+const bucket = z.looseObject({
+  Name: bucketName,
+  Region: regionName,
+  CreationDate: timestamp.optional(),
+  Objects: z.array(s3Object).optional(),
+});
+
+const s3 = z.strictObject({ buckets: z.array(bucket).optional() });
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z]+(?:-[a-z]+)+-\d+):\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+
+/** The Region a topic ARN names, or undefined when it is not a topic ARN. */
+export function topicArnRegion(arn: string): string | undefined {
+  return TOPIC_ARN.exec(arn)?.[1];
+}
+
+const topicArn = z.string().regex(TOPIC_ARN, 'not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)');
+
+const snsMessage = z.looseObject({
+  TopicArn: topicArn,
+  MessageId: identifier,
+  Message: text,
+  Timestamp: timestamp,
+  Subject: text.optional(),
+  MessageStructure: text.optional(),
+  MessageAttributes: z
+    .record(z.string(), z.looseObject({ DataType: identifier, StringValue: text.optional(), BinaryValue: base64.optional() }))
+    .optional(),
+  MessageGroupId: text.optional(),
+  MessageDeduplicationId: text.optional(),
+});
+
+const sns = z.strictObject({
+  topics: z.array(z.looseObject({ TopicArn: topicArn, Attributes: z.record(z.string(), z.string()).optional() })).optional(),
+  published: z.array(snsMessage).optional(),
+});
+
+const ssmParameter = z.looseObject({
+  Name: z.string().min(1).max(2048),
+  Type: z.enum(['String', 'SecureString', 'StringList']),
+  Value: text,
+  Region: regionName,
+  Version: z.int().positive().optional(),
+  LastModifiedDate: timestamp.optional(),
+  DataType: text.optional(),
+  KeyId: text.optional(),
+  Labels: z.array(identifier).optional(),
+});
+
+const ssm = z.strictObject({ parameters: z.array(ssmParameter).optional() });
+
 // ---- simulation ----
 
 const latencyKey = z.string().regex(/^(?:default|[a-z0-9-]+:[A-Za-z0-9]+)$/, 'expected "default" or "service:Operation"');
@@ -445,6 +519,9 @@ const accountSections = {
   iam: iam.optional(),
   guardduty: guardduty.optional(),
   elbv2: elbv2.optional(),
+  s3: s3.optional(),
+  sns: sns.optional(),
+  ssm: ssm.optional(),
 };
 
 type AccountSections = Omit<ScenarioAccount, 'account'>;
@@ -469,11 +546,37 @@ function checkAccount(account: AccountSections, ctx: Ctx): void {
   checkRegion(account.cloudwatch?.series, ['cloudwatch', 'series']);
   checkRegion(account.guardduty?.detectors, ['guardduty', 'detectors']);
   checkRegion(account.elbv2?.targetGroups, ['elbv2', 'targetGroups']);
+  checkRegion(account.s3?.buckets, ['s3', 'buckets']);
+  checkRegion(account.ssm?.parameters, ['ssm', 'parameters']);
+  account.sns?.topics?.forEach((topic, index) => {
+    const region = topicArnRegion(topic.TopicArn);
+    if (region !== undefined && !known.has(region)) {
+      ctx.addIssue({ code: 'custom', path: ['sns', 'topics', index, 'TopicArn'], message: `region "${region}" ${where}` });
+    }
+  });
 
   checkUnique(account.ec2?.instances, 'InstanceId', ['ec2', 'instances'], ctx);
   checkUnique(account.ec2?.securityGroups, 'GroupId', ['ec2', 'securityGroups'], ctx);
   checkUnique(account.cloudtrail?.events, 'eventID', ['cloudtrail', 'events'], ctx);
   checkUnique(account.elbv2?.targetGroups, 'TargetGroupArn', ['elbv2', 'targetGroups'], ctx);
+  checkUnique(account.s3?.buckets, 'Name', ['s3', 'buckets'], ctx);
+  account.s3?.buckets?.forEach((b, index) => checkUnique(b.Objects, 'Key', ['s3', 'buckets', index, 'Objects'], ctx));
+  checkUnique(account.sns?.topics, 'TopicArn', ['sns', 'topics'], ctx);
+  // A parameter name is unique within its Region.
+  const firstParameter = new Map<string, number>();
+  account.ssm?.parameters?.forEach((parameter, index) => {
+    const id = `${parameter.Region}/${parameter.Name}`;
+    const first = firstParameter.get(id);
+    if (first === undefined) {
+      firstParameter.set(id, index);
+    } else {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ssm', 'parameters', index, 'Name'],
+        message: `duplicate Name "${parameter.Name}" in ${parameter.Region} (first at [${first}])`,
+      });
+    }
+  });
 }
 
 function checkUnique<K extends string>(

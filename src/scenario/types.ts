@@ -241,6 +241,74 @@ export interface ScenarioTargetGroup {
   [k: string]: unknown;
 }
 
+/**
+ * One S3 object: ListObjectsV2's `Object` members that matter (Key, ETag, LastModified) with its
+ * content as base64 `Body` and the metadata GetObject answers. `ETag` defaults to the quoted MD5 of
+ * the body, `LastModified` to the scenario's now. An object dated after now does not exist yet.
+ */
+export interface ScenarioS3Object {
+  Key: string;
+  /** The object's bytes, base64. */
+  Body: string;
+  ETag?: string;
+  LastModified?: string;
+  ContentType?: string;
+  ContentEncoding?: string;
+  Metadata?: Record<string, string>;
+  /** Base64 CRC32 of the body, as S3 stores it when the upload carried one. */
+  ChecksumCRC32?: string;
+  [k: string]: unknown;
+}
+
+/** One general purpose bucket (ListBuckets' `Bucket`, with its Region and objects). */
+export interface ScenarioS3Bucket {
+  Name: string;
+  Region: string;
+  CreationDate?: string;
+  Objects?: ScenarioS3Object[];
+  [k: string]: unknown;
+}
+
+/** A message the account's SNS topics accepted through Publish, as the simulated account records it. */
+export interface ScenarioSnsMessage {
+  TopicArn: string;
+  MessageId: string;
+  Message: string;
+  /** ISO-8601: the scenario's now when the message was published. */
+  Timestamp: string;
+  Subject?: string;
+  MessageStructure?: string;
+  /** Binary values as base64. */
+  MessageAttributes?: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
+  MessageGroupId?: string;
+  MessageDeduplicationId?: string;
+  [k: string]: unknown;
+}
+
+export interface ScenarioSns {
+  /** Topics by ARN (`arn:aws:sns:<region>:<account>:<name>`); the ARN carries the Region. */
+  topics?: { TopicArn: string; Attributes?: Record<string, string>; [k: string]: unknown }[];
+  /** Appended to by Publish. */
+  published?: ScenarioSnsMessage[];
+}
+
+/** One Systems Manager parameter (GetParameter's `Parameter`, with its Region). */
+export interface ScenarioSsmParameter {
+  Name: string;
+  Type: 'String' | 'SecureString' | 'StringList';
+  /** The plain value, also for a SecureString. */
+  Value: string;
+  Region: string;
+  Version?: number;
+  LastModifiedDate?: string;
+  DataType?: string;
+  /** For a SecureString: the KMS key (default alias/aws/ssm). */
+  KeyId?: string;
+  /** Labels of this version, for `name:label` selectors. */
+  Labels?: string[];
+  [k: string]: unknown;
+}
+
 export interface ScenarioFault {
   service: string;
   operation: string;
@@ -271,6 +339,9 @@ export interface ScenarioAccount {
   iam?: ScenarioIam;
   guardduty?: ScenarioGuardDuty;
   elbv2?: { targetGroups?: ScenarioTargetGroup[] };
+  s3?: { buckets?: ScenarioS3Bucket[] };
+  sns?: ScenarioSns;
+  ssm?: { parameters?: ScenarioSsmParameter[] };
 }
 
 export interface Scenario extends Omit<ScenarioAccount, 'account'> {

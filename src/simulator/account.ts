@@ -15,6 +15,9 @@ import * as ec2Sdk from '@aws-sdk/client-ec2';
 import * as elbv2Sdk from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as guardDutySdk from '@aws-sdk/client-guardduty';
 import * as iamSdk from '@aws-sdk/client-iam';
+import * as s3Sdk from '@aws-sdk/client-s3';
+import * as snsSdk from '@aws-sdk/client-sns';
+import * as ssmSdk from '@aws-sdk/client-ssm';
 import * as stsSdk from '@aws-sdk/client-sts';
 import { ServiceException } from '@smithy/core/client';
 import { HttpResponse } from '@smithy/core/transport';
@@ -27,7 +30,7 @@ import { AwsError, type AccountState, type SimContext, type SimulatedService } f
 export interface SimulatedCall {
   account: string;
   region: string;
-  /** IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty, autoscaling, elasticloadbalancing. */
+  /** IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty, autoscaling, elasticloadbalancing, s3, sns, ssm. */
   service: string;
   operation: string;
   /** Wall-clock time of arrival, epoch ms. */
@@ -76,6 +79,9 @@ const EXCEPTIONS: Record<string, { base: ExceptionClass; module: Record<string, 
   GuardDutyClient: { base: guardDutySdk.GuardDutyServiceException, module: guardDutySdk },
   AutoScalingClient: { base: autoScalingSdk.AutoScalingServiceException, module: autoScalingSdk },
   ElasticLoadBalancingV2Client: { base: elbv2Sdk.ElasticLoadBalancingV2ServiceException, module: elbv2Sdk },
+  S3Client: { base: s3Sdk.S3ServiceException, module: s3Sdk },
+  SNSClient: { base: snsSdk.SNSServiceException, module: snsSdk },
+  SSMClient: { base: ssmSdk.SSMServiceException, module: ssmSdk },
 };
 
 /** Services the SDK always sends to us-east-1, whatever region the client has. */
@@ -280,14 +286,30 @@ function byClientName(services: SimulatedService[]): Map<string, SimulatedServic
   return new Map(services.map((s) => [s.clientName, s]));
 }
 
+/**
+ * The modeled exception a query-protocol error code stands for, when it is not the class's own
+ * name (SNS's `ParameterValueInvalid` is InvalidParameterValueException): the SDK exports each
+ * exception's schema as `<Name>$`, with the wire code in its `awsQueryError` trait.
+ */
+function queryErrorClassName(module: Record<string, unknown>, code: string): string | undefined {
+  for (const [key, schema] of Object.entries(module)) {
+    if (!key.endsWith('$') || !Array.isArray(schema)) continue;
+    const traits = schema[3] as { awsQueryError?: unknown[] } | undefined;
+    if (traits?.awsQueryError?.[0] === code && typeof schema[2] === 'string') return schema[2];
+  }
+  return undefined;
+}
+
 /** The error the SDK would throw: the modeled exception class when the client has one. */
 function toServiceException(clientName: string, error: AwsError, requestId: string): ServiceException {
   const $metadata = { httpStatusCode: error.status, requestId };
   const registry = EXCEPTIONS[clientName];
   const base = registry?.base ?? ServiceException;
-  const modeled = registry && [error.name, `${error.name}Exception`]
-    .map((name) => registry.module[name])
-    .find((candidate): candidate is ModeledExceptionClass => typeof candidate === 'function' && candidate.prototype instanceof registry.base);
+  const isModeled = (candidate: unknown): candidate is ModeledExceptionClass =>
+    typeof candidate === 'function' && registry !== undefined && candidate.prototype instanceof registry.base;
+  const byName = (name: string | undefined) => (registry && name !== undefined ? registry.module[name] : undefined);
+  const modeled = [byName(error.name), byName(`${error.name}Exception`)].find(isModeled)
+    ?? [byName(registry && queryErrorClassName(registry.module, error.name))].find(isModeled);
   if (modeled) {
     const exception = new modeled({ message: error.message, Message: error.message, $metadata });
     exception.$metadata = $metadata;

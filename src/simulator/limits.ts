@@ -18,6 +18,10 @@
 // - STS: 600 requests/s per account per Region (STS quotas) -> Throttling.
 // - GuardDuty, Auto Scaling, Elastic Load Balancing: no limit simulated (no published per-API
 //   number).
+// - Systems Manager GetParameter: 40 transactions/s with the default (standard) Parameter Store
+//   throughput (Systems Manager quotas) -> ThrottlingException, "Rate exceeded".
+// - S3 (3,500 PUT and 5,500 GET requests/s per prefix) and SNS Publish (30,000/s in us-east-1,
+//   less elsewhere): far above anything run against the simulated account; not simulated.
 
 export interface RateLimit {
   /** The bucket's name, unique within an account and Region. */
@@ -63,6 +67,7 @@ const PER_OPERATION: Record<string, Omit<RateLimit, 'bucket'>> = {
   'cloudwatch:GetMetricData': { burst: 50, perSecond: 50, error: 'Throttling', status: 400, message: RATE_EXCEEDED },
   'cloudwatch:GetMetricStatistics': { burst: 400, perSecond: 400, error: 'Throttling', status: 400, message: RATE_EXCEEDED },
   'cloudwatch:ListMetrics': { burst: 25, perSecond: 25, error: 'Throttling', status: 400, message: RATE_EXCEEDED },
+  'ssm:GetParameter': { burst: 40, perSecond: 40, error: 'ThrottlingException', status: 400, message: RATE_EXCEEDED },
 };
 
 const EC2_THROTTLE = { error: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' };

@@ -39,7 +39,7 @@ export interface SimContext {
 export type OperationHandler = (ctx: SimContext, input: any) => unknown;
 
 export interface SimulatedService {
-  /** The IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty, autoscaling, elasticloadbalancing. */
+  /** The IAM service prefix: ec2, cloudtrail, cloudwatch, ce, iam, sts, guardduty, autoscaling, elasticloadbalancing, s3, sns, ssm. */
   service: string;
   /** The SDK client's name as the middleware context reports it, e.g. "EC2Client". */
   clientName: string;

@@ -10,8 +10,11 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ApiCallCounter } from './api-calls.js';
 import type { Client } from './client-types.js';
 import { RateLimiter } from './rate-limit.js';
@@ -22,7 +25,8 @@ export const GLOBAL_REGION = 'us-east-1';
 export interface ClientOptions {
   profile?: string;
   endpointUrl?: string;
-  credentials?: AwsCredentialIdentity;
+  /** Static credentials, or a provider (an assumed role's, renewed as they expire). */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Attempts per call, the first included (the SDK's standard retry mode). */
   maxAttempts?: number;
   /** Called for every client made, with its region: the simulated account attaches here. */
@@ -34,7 +38,7 @@ interface BaseConfig {
   region: string;
   profile?: string;
   endpoint?: string;
-  credentials?: AwsCredentialIdentity;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   maxAttempts: number;
   retryMode: 'standard';
 }
@@ -72,6 +76,18 @@ export class AwsClients {
 
   guardduty(region: string): GuardDutyClient {
     return this.make('guardduty', region, (c) => new GuardDutyClient(c));
+  }
+
+  s3(region: string): S3Client {
+    return this.make('s3', region, (c) => new S3Client({ ...c, forcePathStyle: false }));
+  }
+
+  sns(region: string): SNSClient {
+    return this.make('sns', region, (c) => new SNSClient(c));
+  }
+
+  ssm(region: string): SSMClient {
+    return this.make('ssm', region, (c) => new SSMClient(c));
   }
 
   sts(region = GLOBAL_REGION): STSClient {
