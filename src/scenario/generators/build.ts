@@ -28,6 +28,7 @@ import {
   type ScenarioUser,
   type UserIdentity,
 } from '../types.js';
+import { baseHourlyPrice, hourlyPrice as domainHourlyPrice, regionPriceFactor as domainRegionPriceFactor } from '../../domain/ec2-prices.js';
 
 // ---------------------------------------------------------------------------------------------
 // Randomness
@@ -249,36 +250,18 @@ export function usageType(region: string, suffix: string, opts: { legacy?: boole
   return `${code}-${suffix}`;
 }
 
-/** On-demand Linux price per hour in us-east-1. */
-const US_EAST_1_HOURLY: Record<string, number> = {
-  't3.micro': 0.0104, 't3.small': 0.0208, 't3.medium': 0.0416, 't3.large': 0.0832, 't3.xlarge': 0.1664,
-  'm5.large': 0.096, 'm5.xlarge': 0.192, 'm5.2xlarge': 0.384, 'm5.4xlarge': 0.768,
-  'm6i.large': 0.096, 'm6i.xlarge': 0.192, 'm6i.2xlarge': 0.384,
-  'c5.large': 0.085, 'c5.xlarge': 0.17, 'c5.2xlarge': 0.34, 'c5.4xlarge': 0.68, 'c5.9xlarge': 1.53,
-  'c5a.4xlarge': 0.616, 'c6i.xlarge': 0.17, 'c6i.2xlarge': 0.34,
-  'r5.large': 0.126, 'r5.xlarge': 0.252, 'r5.2xlarge': 0.504, 'r5.4xlarge': 1.008,
-  'r6i.xlarge': 0.252, 'r6i.2xlarge': 0.504,
-};
-
-/** Regional price relative to us-east-1 (c5.4xlarge's ratio, close for the other families). */
-const REGION_PRICE_FACTOR: Record<string, number> = {
-  'us-east-1': 1, 'us-east-2': 1, 'us-west-1': 1.247, 'us-west-2': 1,
-  'ap-south-1': 1, 'ap-northeast-1': 1.259, 'ap-northeast-2': 1.129, 'ap-northeast-3': 1.259,
-  'ap-southeast-1': 1.153, 'ap-southeast-2': 1.306, 'ca-central-1': 1.094, 'eu-central-1': 1.141,
-  'eu-west-1': 1.129, 'eu-west-2': 1.188, 'eu-west-3': 1.188, 'eu-north-1': 1.071, 'sa-east-1': 1.541,
-};
-
+/** A region's price relative to us-east-1 (src/domain/ec2-prices.ts); throws for an unknown region. */
 export function regionPriceFactor(region: string): number {
-  const factor = REGION_PRICE_FACTOR[region];
+  const factor = domainRegionPriceFactor(region);
   if (factor === undefined) throw new Error(`no price factor for region ${region}`);
   return factor;
 }
 
-/** On-demand Linux price per hour of an instance type in a region. */
+/** On-demand Linux price per hour of an instance type in a region; throws for an unknown type or region. */
 export function hourlyPrice(instanceType: string, region: string): number {
-  const base = US_EAST_1_HOURLY[instanceType];
-  if (base === undefined) throw new Error(`no price for instance type ${instanceType}`);
-  return Math.round(base * regionPriceFactor(region) * 10_000) / 10_000;
+  if (baseHourlyPrice(instanceType) === undefined) throw new Error(`no price for instance type ${instanceType}`);
+  regionPriceFactor(region);
+  return domainHourlyPrice(instanceType, region) as number;
 }
 
 /** Internet egress per GB (first 10 TB tier). */
