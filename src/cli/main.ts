@@ -4,6 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { runAudit } from '../engine/audit.js';
+import { runScheduledAudit } from '../engine/scheduled.js';
+import { openStateStore } from '../state/index.js';
+import { addStateOptions, registerAck, type StateOptions } from './state.js';
 import { InputError, RigwatchError } from '../engine/errors.js';
 import { EXIT, exitCodeFor, type Report } from '../engine/report.js';
 import type { Target } from '../engine/target.js';
@@ -27,19 +30,20 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  addTargetOptions(addCommonOptions(program.command('audit')))
-    .description('audit a live account (standard AWS credential chain), or a scenario file with --scenario')
-    .action(async (opts: CommonOptions & TargetOptions) => {
+  addStateOptions(addTargetOptions(addCommonOptions(program.command('audit'))))
+    .description('audit a live account (standard AWS credential chain), or a scenario file with --scenario; with --state-dir, a scheduled run: incremental, with finding status and notifications')
+    .action(async (opts: CommonOptions & TargetOptions & StateOptions) => {
       process.exitCode = await auditCommand(await targetFrom(opts), opts);
     });
 
-  addCommonOptions(program.command('demo'))
+  addStateOptions(addCommonOptions(program.command('demo')))
     .description(`audit the built-in "${DEMO_SCENARIO}" scenario: the brief's incident (a stolen sub-account key, 128 miners, an opened port, a bill spike); needs no AWS account`)
-    .action(async (opts: CommonOptions) => {
+    .action(async (opts: CommonOptions & StateOptions) => {
       process.exitCode = await auditCommand(builtInTarget(DEMO_SCENARIO), opts);
     });
 
   registerRemediation(program);
+  registerAck(program);
 
   program.command('policy')
     .description('print the least-privilege IAM policy an audit needs (read-only), or with --remediation the separate policy the enabled remediation actions need; both computed from what the code declares it calls')
@@ -64,11 +68,22 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function auditCommand(target: Target, opts: CommonOptions): Promise<number> {
+async function auditCommand(target: Target, opts: CommonOptions & TargetOptions & StateOptions): Promise<number> {
   const setup = await auditSetup(target, opts);
   const progress = stderrProgress(!opts.quiet);
   try {
-    const { report } = await runAudit({ config: setup.config, clients: target.clients, now: target.now, since: setup.since, regions: setup.regions, progress });
+    const request = { config: setup.config, clients: target.clients, now: target.now, since: setup.since, regions: setup.regions, progress };
+    if (!opts.stateDir && setup.config.notify.channels.length > 0 && opts.notify !== false) {
+      process.stderr.write('rigwatch: notify channels are configured but there is no --state-dir: nothing is notified (a state is what makes each finding notified once)\n');
+    }
+    const { report } = opts.stateDir
+      ? await runScheduledAudit({
+        ...request,
+        store: openStateStore(opts.stateDir, target.clients),
+        notify: opts.notify !== false,
+        remediateTarget: { ...(opts.scenario && { scenario: opts.scenario }), ...(opts.profile && { profile: opts.profile }), ...(target.label.startsWith('built-in') && { demo: true }) },
+      })
+      : await runAudit(request);
     progress.done();
     await writeOutput(render(report, setup.format), opts.output);
     return exitCodeFor(report, setup.failOn);

@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { Finding } from '../detectors/types.js';
 import { runAudit } from '../engine/audit.js';
+import { counts } from '../engine/report.js';
 import { InputError } from '../engine/errors.js';
 import type { Target } from '../engine/target.js';
 import type { Journal, RunRecord } from '../remediation/journal.js';
@@ -30,6 +32,7 @@ interface RemediateOptions extends CommonOptions, TargetOptions {
   saveScenario?: string;
   maxResources?: string;
   resume?: string;
+  finding?: string;
 }
 
 function addApplyOptions(cmd: Command): Command {
@@ -45,6 +48,7 @@ export function registerRemediation(program: Command): void {
   addApplyOptions(addTargetOptions(addCommonOptions(program.command('remediate'))))
     .description('plan the containment of an audit\'s findings; with --apply, carry it out, journaled and reversible (rigwatch rollback)')
     .option('--only <actions>', `only these actions, comma-separated (${ACTION_IDS.join(', ')})`)
+    .option('--finding <ids>', 'only these findings, comma-separated finding ids (as a notification or report gives them); muted findings are left out unless named here')
     .option('--stop', 'quarantine-instance also stops the instances (never terminates)')
     .option('--max-resources <n>', 'refuse a plan that touches more resources than this (default: config remediation.maxResources)')
     .option('--resume <run id>', 'resume an interrupted --apply run from its journaled plan')
@@ -86,6 +90,18 @@ function onlyActions(value: string | undefined): ActionId[] | undefined {
   return ids as ActionId[];
 }
 
+/** The findings to contain: the named ones, or every finding that counts (not muted, not resolved). */
+function chosenFindings(findings: Finding[], ids: string | undefined): Finding[] {
+  if (ids === undefined) return findings.filter(counts);
+  const wanted = ids.split(',').map((s) => s.trim()).filter(Boolean);
+  if (wanted.length === 0) throw new InputError('--finding: give one or more finding ids, comma-separated');
+  const missing = wanted.filter((id) => !findings.some((f) => f.id === id));
+  if (missing.length > 0) {
+    throw new InputError(`--finding: ${missing.join(', ')} not found by this audit (it may be resolved, or outside --since/--regions); findings now: ${findings.map((f) => f.id).slice(0, 10).join(', ') || 'none'}`);
+  }
+  return findings.filter((f) => wanted.includes(f.id));
+}
+
 async function confirm(question: string, yes: boolean | undefined): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY || !process.stderr.isTTY) throw new InputError('--apply without a terminal to confirm on: add --yes');
@@ -125,7 +141,7 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
       const runConfig: RemediationConfig = opts.stop
         ? { ...config, enabled, actions: { ...config.actions, 'quarantine-instance': { ...config.actions['quarantine-instance'], stop: true } } }
         : { ...config, enabled };
-      const planned = planRemediation({ findings: report.findings, data, runId }, runConfig, data.caller?.arn);
+      const planned = planRemediation({ findings: chosenFindings(report.findings, opts.finding), data, runId }, runConfig, data.caller?.arn);
       refused = planned.refused;
       run = { runId, mode: opts.apply ? 'apply' : 'plan', account: data.account.id, createdAt: new Date(target.now).toISOString(), steps: planned.steps };
       const touched = countResources(planned.steps);

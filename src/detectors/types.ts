@@ -22,6 +22,9 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Higher is worse; used for --fail-on and sorting. */
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
+export const FINDING_STATUSES = ['new', 'open', 'resolved', 'muted'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
 export interface ResourceRef {
   /** AWS resource type names, CloudFormation's where one exists: AWS::EC2::Instance, AWS::EC2::SecurityGroup, AWS::IAM::User ... */
   type: string;
@@ -50,6 +53,14 @@ export interface Finding {
   lastSeen?: string;
   evidence: Record<string, unknown>;
   remediations?: string[];
+  /**
+   * Set by the engine, not by detectors (src/engine/lifecycle.ts): new (first seen this run, or
+   * again after it was resolved), open (seen before), resolved (gone since the last run; reported
+   * once), or muted (by the mutelist or `rigwatch ack`). Resolved and muted findings never fail a run.
+   */
+  status?: FindingStatus;
+  /** Why a muted finding is muted. */
+  muted?: { reason: string; until?: string; by: 'mutelist' | 'ack'; rule?: number };
   /** Set by the engine, not by detectors: how much of it is contained now (src/engine/containment.ts). */
   containment?: { state: 'contained' | 'partial' | 'open'; contained: number; total: number };
 }

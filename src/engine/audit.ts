@@ -4,12 +4,16 @@
 import { DETECTORS } from '../detectors/index.js';
 import type { DetectorId, Finding } from '../detectors/types.js';
 import type { AwsClients } from '../providers/aws/clients.js';
-import { collectAccount } from '../providers/aws/collect.js';
+import { collect } from '../providers/aws/collect.js';
+import type { CollectionCache } from '../providers/cache.js';
+import type { AuditState, FindingRecord } from '../state/types.js';
+import { applyLifecycle } from './lifecycle.js';
+import { tagLookup } from './mutelist.js';
 import type { CloudTrailNeed, CollectionSettings } from '../providers/aws/collector.js';
 import type { AuditData } from '../providers/types.js';
 import type { Config } from './config.js';
 import { annotateContainment } from './containment.js';
-import { countBySeverity, redactSecrets, REPORT_FORMAT, sortFindings, type Report } from './report.js';
+import { counts, countBySeverity, redactSecrets, REPORT_FORMAT, sortFindings, type Report } from './report.js';
 
 const DAY = 86_400_000;
 /** LookupEvents reaches 90 days back. */
@@ -24,11 +28,16 @@ export interface AuditRequest {
   since: number;
   regions?: string[];
   progress?: (message: string) => void;
+  /** The state the last run left (a scheduled run): makes collection incremental and gives findings their status. */
+  previous?: Pick<AuditState, 'account' | 'cache' | 'findings' | 'acks'>;
 }
 
 export interface AuditResult {
   report: Report;
   data: AuditData;
+  /** For the next run's state. */
+  cache: CollectionCache;
+  records: Record<string, FindingRecord>;
 }
 
 export function enabledDetectors(config: Config) {
@@ -52,14 +61,19 @@ export function collectionSettings(config: Config, now: number, since: number): 
 
 export async function runAudit(request: AuditRequest): Promise<AuditResult> {
   const started = performance.now();
+  // The clients may outlive one run (a warm Lambda container): count this run's calls only.
+  const callsBefore = request.clients.calls.snapshot();
+  const throttledBefore = request.clients.calls.throttled;
   const window = { start: request.since, end: request.now };
-  const data = await collectAccount({
+  const { data, cache } = await collect({
     clients: request.clients,
     now: request.now,
     window,
     regions: request.regions,
     settings: collectionSettings(request.config, request.now, request.since),
     progress: request.progress,
+    previous: request.previous?.cache,
+    incremental: request.config.collection.incremental,
   });
   request.progress?.('judging');
   const findings: Finding[] = [];
@@ -69,7 +83,15 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     }
   }
   sortFindings(findings);
-  const annotated = annotateContainment(findings, data);
+  const { findings: annotated, records } = applyLifecycle({
+    findings: annotateContainment(findings, data),
+    previous: request.previous?.account === data.account.id ? request.previous : undefined,
+    coverage: data.coverage,
+    now: request.now,
+    mutelist: request.config.mutelist,
+    tags: tagLookup(data),
+    resolvedRetentionDays: request.config.state.resolvedRetentionDays,
+  });
   const report: Report = {
     format: REPORT_FORMAT,
     account: data.account.id,
@@ -78,11 +100,20 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     coverage: data.coverage,
     findings: annotated,
     stats: {
-      apiCalls: request.clients.calls.snapshot(),
+      apiCalls: callsSince(callsBefore, request.clients.calls.snapshot()),
       durationMs: Math.round(performance.now() - started),
-      throttled: request.clients.calls.throttled,
-      findingsBySeverity: countBySeverity(findings),
+      throttled: request.clients.calls.throttled - throttledBefore,
+      findingsBySeverity: countBySeverity(annotated.filter(counts)),
     },
   };
-  return { report, data };
+  return { report, data, cache, records };
+}
+
+function callsSince(before: Record<string, number>, now: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [call, n] of Object.entries(now)) {
+    const d = n - (before[call] ?? 0);
+    if (d > 0) out[call] = d;
+  }
+  return out;
 }

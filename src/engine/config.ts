@@ -4,15 +4,21 @@
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYamlText } from 'yaml';
 import { z } from 'zod';
 import { DETECTORS } from '../detectors/index.js';
 import { SEVERITIES, type DetectorId } from '../detectors/types.js';
 import { remediationConfigSchema, type RemediationConfig } from '../remediation/planner.js';
 import { InputError, parseInput } from './errors.js';
 import { mergeDeep } from '../domain/merge-deep.js';
+import { mutelistSchema } from './mutelist.js';
+import { notifyConfigSchema } from '../notify/channels.js';
 
-const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
+/** The defaults' directory: config/ in a checkout; the Lambda bundle ships its copy and points RIGWATCH_CONFIG_DIR at it. */
+const configDir = (): string => {
+  const dir = process.env.RIGWATCH_CONFIG_DIR ?? fileURLToPath(new URL('../../config/', import.meta.url));
+  return dir.endsWith('/') ? dir : `${dir}/`;
+};
 
 const settingsSchema = z.strictObject({
   audit: z.strictObject({
@@ -29,7 +35,19 @@ const settingsSchema = z.strictObject({
     userData: z.strictObject({ enabled: z.boolean(), maxBytes: z.number().int().positive() }),
     guardduty: z.strictObject({ enabled: z.boolean() }),
     concurrency: z.number().int().min(1).max(64),
+    incremental: z.strictObject({
+      cloudtrailOverlapMinutes: z.number().int().min(0).max(24 * 60),
+      metricsOverlapMinutes: z.number().int().min(0).max(24 * 60),
+      inventoryMaxAgeMinutes: z.number().int().min(0),
+      costRefreshMinutes: z.number().int().min(0),
+      costRestateDays: z.number().int().min(1).max(31),
+    }),
   }),
+  state: z.strictObject({
+    resolvedRetentionDays: z.number().int().min(0),
+  }),
+  mutelist: mutelistSchema,
+  notify: notifyConfigSchema,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -41,12 +59,21 @@ export interface Config extends Settings {
 
 /** Loads the defaults, overlays `file` when given, and validates the result. */
 export async function loadConfig(file?: string): Promise<Config> {
-  const defaults = mergeDeep(
-    await readYaml(`${CONFIG_DIR}default.yaml`),
-    { detectors: await readYaml(`${CONFIG_DIR}detectors.yaml`), remediation: await readYaml(`${CONFIG_DIR}remediation.yaml`) },
+  const user = file ? parseYaml(await readText(file), file) : {};
+  return validateConfig(mergeDeep(await defaults(), user), file);
+}
+
+/** The defaults overlaid with config given as text (YAML or JSON), named `label` in messages: an environment variable, an SSM parameter. */
+export async function loadConfigText(text: string, label: string): Promise<Config> {
+  return validateConfig(mergeDeep(await defaults(), parseYaml(text, label)), label);
+}
+
+async function defaults(): Promise<Record<string, unknown>> {
+  const dir = configDir();
+  return mergeDeep(
+    await readYaml(`${dir}default.yaml`),
+    { detectors: await readYaml(`${dir}detectors.yaml`), remediation: await readYaml(`${dir}remediation.yaml`) },
   );
-  const user = file ? await readYaml(file) : {};
-  return validateConfig(mergeDeep(defaults, user), file);
 }
 
 export function validateConfig(value: unknown, file?: string): Config {
@@ -58,14 +85,20 @@ export function validateConfig(value: unknown, file?: string): Config {
 }
 
 async function readYaml(file: string): Promise<Record<string, unknown>> {
-  let text: string;
+  return parseYaml(await readText(file), file);
+}
+
+async function readText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     throw new InputError(`cannot read config: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { file, cause: error });
   }
+}
+
+function parseYaml(text: string, file: string): Record<string, unknown> {
   try {
-    const value: unknown = parseYaml(text) ?? {};
+    const value: unknown = parseYamlText(text) ?? {};
     if (typeof value !== 'object' || Array.isArray(value)) throw new Error('the top level must be a mapping');
     return value as Record<string, unknown>;
   } catch (error) {

@@ -1,6 +1,7 @@
 // The JSON report (CONTRACT.md, "rigwatch-report/1") and what decides the exit code.
 
 import { SEVERITY_RANK, type Finding, type Severity } from '../detectors/types.js';
+import type { DeliveryResult } from '../notify/types.js';
 import type { CoverageEntry } from '../providers/types.js';
 
 export const REPORT_FORMAT = 'rigwatch-report/1';
@@ -12,6 +13,10 @@ export interface Report {
   window: { start: string; end: string };
   coverage: CoverageEntry[];
   findings: Finding[];
+  /** With a state store: where it is and what this run took from the previous one. */
+  state?: { location: string; previousRun?: string; runs: number; incremental: boolean };
+  /** What each notification channel did with this run's digest. A failure makes the run exit 3 at least. */
+  notifications?: DeliveryResult[];
   stats: {
     apiCalls: Record<string, number>;
     durationMs: number;
@@ -23,10 +28,14 @@ export interface Report {
 
 export const EXIT = { clean: 0, findings: 1, badInput: 2, incomplete: 3 } as const;
 
+/** Resolved and muted findings are reported but never fail a run. */
+export const counts = (f: Pick<Finding, 'status'>): boolean => f.status !== 'resolved' && f.status !== 'muted';
+
 /** 1 when a finding reaches `failOn`; otherwise 3 when a source failed; otherwise 0. */
-export function exitCodeFor(report: Pick<Report, 'findings' | 'coverage'>, failOn: Severity): number {
-  if (report.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT.findings;
+export function exitCodeFor(report: Pick<Report, 'findings' | 'coverage' | 'notifications'>, failOn: Severity): number {
+  if (report.findings.some((f) => counts(f) && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT.findings;
   if (report.coverage.some((c) => c.status === 'error')) return EXIT.incomplete;
+  if (report.notifications?.some((n) => n.status === 'failed')) return EXIT.incomplete;
   return EXIT.clean;
 }
 

@@ -24,6 +24,8 @@ export interface CoverageEntry {
   region: string;
   status: 'ok' | 'error' | 'skipped';
   error?: string;
+  /** An incremental run took this source from the state: when it was last read. */
+  cachedAt?: string;
 }
 
 export interface Instance {

@@ -1,17 +1,30 @@
 // Collects one account: every source once, regions in parallel, each failure recorded in
-// coverage. The result is the AuditData every detector reads.
+// coverage. The result is the AuditData every detector reads, and the cache the next run starts
+// from.
+//
+// Given the previous run's cache, a run is incremental: CloudTrail is read from the last run's
+// end (less an overlap for late delivery), metrics only for the window still open, Cost Explorer
+// only for the days not final yet and at most once per refresh interval, user data only for new
+// instances. Inventory (instances, security groups, trails, GuardDuty detectors, IAM) is read
+// again where the region's CloudTrail write events show its service was written to, where the
+// write feed is incomplete (a busy region), or where it is older than the maximum age. A source
+// that fails keeps its cached data and cache time, so the next run reads it again.
 
-import type { AuditData, CloudTrailRecord, GuardDutyDetector, GuardDutyFinding, Instance, MetricSeries, SecurityGroup, Trail } from '../types.js';
+import type { CollectionCache, Dated, IncrementalSettings } from '../cache.js';
+import type { AuditData, CloudTrailRecord, CostData, CostRow, GuardDutyDetector, GuardDutyFinding, Instance, MetricSeries, SecurityGroup, SourceName, Trail } from '../types.js';
 import { callerIdentity } from './collectors/identity.js';
 import { collectEc2Region, collectUserData, listEnabledRegions } from './collectors/ec2.js';
 import { collectEventsRegion, collectTrails } from './collectors/cloudtrail.js';
-import { collectMetricsRegion } from './collectors/cloudwatch.js';
-import { collectCosts } from './collectors/costs.js';
+import { collectMetricsRegion, metricsRange } from './collectors/cloudwatch.js';
+import { collectCosts, costRange, isoDay } from './collectors/costs.js';
 import { collectIam } from './collectors/iam.js';
-import { collectGuardDutyRegion } from './collectors/guardduty.js';
-import { Coverage, type CollectContext, type CollectionSettings } from './collector.js';
-import type { AwsClients } from './clients.js';
+import { collectGuardDutyFindings, listGuardDutyDetectors } from './collectors/guardduty.js';
+import { Coverage, type CloudTrailNeed, type CollectContext, type CollectionSettings } from './collector.js';
+import { GLOBAL_REGION, type AwsClients } from './clients.js';
 import { InputError, RigwatchError } from '../../engine/errors.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
 
 export interface CollectRequest {
   clients: AwsClients;
@@ -21,10 +34,23 @@ export interface CollectRequest {
   regions?: string[];
   settings: CollectionSettings;
   progress?: (message: string) => void;
+  /** The previous run's cache: makes the run incremental. Ignored if it belongs to another account. */
+  previous?: CollectionCache;
+  /** How an incremental run decides what to read again; required with `previous`. */
+  incremental?: IncrementalSettings;
+}
+
+export interface Collected {
+  data: AuditData;
+  cache: CollectionCache;
 }
 
 export async function collectAccount(request: CollectRequest): Promise<AuditData> {
-  const { clients, settings } = request;
+  return (await collect(request)).data;
+}
+
+export async function collect(request: CollectRequest): Promise<Collected> {
+  const { clients, settings, now } = request;
   const progress = request.progress ?? (() => undefined);
   const coverage = new Coverage();
 
@@ -41,10 +67,36 @@ export async function collectAccount(request: CollectRequest): Promise<AuditData
   }
   coverage.ok('sts', 'global');
 
-  const regions = request.regions ?? (await coverage.record('ec2', 'global', () => listEnabledRegions(clients)));
+  const prev = request.previous?.account === identity.account && request.previous.at <= now ? request.previous : undefined;
+  const inc = request.incremental ?? { cloudtrailOverlapMinutes: 30, metricsOverlapMinutes: 15, inventoryMaxAgeMinutes: 60, costRefreshMinutes: 60, costRestateDays: 3 };
+  const maxAge = inc.inventoryMaxAgeMinutes * MINUTE;
+  const fresh = <T>(d: Dated<T> | undefined): d is Dated<T> => d !== undefined && now - d.at < maxAge;
+  const reused = (source: SourceName, region: string, at: number) => coverage.entries.push({ source, region, status: 'ok', cachedAt: new Date(at).toISOString() });
+
+  let regions = request.regions;
+  let regionsCache = prev?.regions;
+  if (!regions) {
+    if (fresh(prev?.regions)) {
+      regions = prev.regions.value;
+      reused('ec2', 'global', prev.regions.at);
+    } else {
+      regions = await coverage.record('ec2', 'global', () => listEnabledRegions(clients));
+      if (regions) regionsCache = { at: now, value: regions };
+    }
+  }
   if (!regions) throw new RigwatchError('cannot list the enabled regions (ec2:DescribeRegions); pass --regions', { exitCode: 3 });
 
-  const ctx: CollectContext = { clients, regions, now: request.now, window: request.window, settings, coverage, progress };
+  const ctx: CollectContext = { clients, regions, now, window: request.window, settings, coverage, progress };
+  const cache: CollectionCache = {
+    account: identity.account,
+    at: now,
+    ...(regionsCache && { regions: regionsCache }),
+    ec2: {},
+    trails: {},
+    guardduty: {},
+    cloudtrail: { since: {}, regions: {} },
+    metrics: { period: settings.metrics.periodSeconds, start: metricsRange(ctx).start, regions: {}, series: [] },
+  };
   const instances: Instance[] = [];
   const securityGroups: SecurityGroup[] = [];
   const metrics: MetricSeries[] = [];
@@ -53,54 +105,196 @@ export async function collectAccount(request: CollectRequest): Promise<AuditData
   const detectors: GuardDutyDetector[] = [];
   const findings: GuardDutyFinding[] = [];
 
+  // What a region's CloudTrail says changed: the services written to since the cache was made.
+  const changed = (feed: Awaited<ReturnType<typeof regionEvents>>['writes'], service: string, cachedAt: number): boolean =>
+    !feed || feed.since > cachedAt - inc.cloudtrailOverlapMinutes * MINUTE || feed.sources.has(service);
+
+  const regionEvents = async (region: string) => {
+    const prevRegion = prev?.cloudtrail.regions[region];
+    const needs: CloudTrailNeed[] = settings.cloudtrail.map((n) => {
+      const cachedSince = prev?.cloudtrail.since[n.eventName];
+      const covered = prevRegion !== undefined && cachedSince !== undefined && cachedSince <= n.since;
+      return covered ? { ...n, since: Math.max(n.since, prevRegion.at - inc.cloudtrailOverlapMinutes * MINUTE) } : n;
+    });
+    const found = await coverage.record('cloudtrail', region, () => collectEventsRegion({ ...ctx, settings: { ...settings, cloudtrail: needs } }, region));
+    const keep = new Map(settings.cloudtrail.map((n) => [n.eventName, n.since]));
+    const merged = new Map<string, CloudTrailRecord>();
+    for (const r of prevRegion?.value ?? []) {
+      const from = keep.get(r.eventName);
+      if (from !== undefined && Date.parse(r.eventTime) >= from) merged.set(r.eventID, r);
+    }
+    for (const r of found?.records ?? []) merged.set(r.eventID, r);
+    const records = [...merged.values()];
+    if (found) cache.cloudtrail.regions[region] = { at: now, value: records };
+    else if (prevRegion) cache.cloudtrail.regions[region] = { at: prevRegion.at, value: records };
+    for (const r of records) events.set(r.eventID, r);
+    return { writes: found?.writes };
+  };
+
+  const eventsByRegion = new Map(regions.map((region) => [region, regionEvents(region)]));
+
   const perRegion = regions.map(async (region) => {
-    const ec2 = await coverage.record('ec2', region, () => collectEc2Region(ctx, region));
+    // A full run reads everything, so it does not wait for the change feed.
+    const writes = prev ? (await (eventsByRegion.get(region) as ReturnType<typeof regionEvents>)).writes : undefined;
+
+    const prevTrails = prev?.trails[region];
+    if (fresh(prevTrails) && !changed(writes, 'cloudtrail.amazonaws.com', prevTrails.at)) {
+      trails.push(...prevTrails.value);
+      cache.trails[region] = prevTrails;
+    } else {
+      const t = await coverage.attempt('cloudtrail', region, () => collectTrails(ctx, region));
+      const value = t ?? prevTrails?.value;
+      if (value) {
+        trails.push(...value);
+        cache.trails[region] = { at: t ? now : (prevTrails?.at ?? 0), value };
+      }
+    }
+
+    const prevEc2 = prev?.ec2[region];
+    let ec2: { instances: Instance[]; securityGroups: SecurityGroup[] } | undefined;
+    if (fresh(prevEc2) && !changed(writes, 'ec2.amazonaws.com', prevEc2.at)) {
+      ec2 = prevEc2.value;
+      reused('ec2', region, prevEc2.at);
+      cache.ec2[region] = prevEc2;
+    } else {
+      const read = await coverage.record('ec2', region, () => collectEc2Region(ctx, region));
+      if (read) {
+        const known = new Map((prevEc2?.value.instances ?? []).map((i) => [i.id, i]));
+        const unknown: Instance[] = [];
+        for (const i of read.instances) {
+          const before = known.get(i.id);
+          if (before && before.launchTime === i.launchTime && before.userData !== undefined) i.userData = before.userData;
+          else unknown.push(i);
+        }
+        if (settings.userData.enabled) await coverage.record('ec2-userdata', region, () => collectUserData(ctx, region, unknown));
+        ec2 = read;
+        cache.ec2[region] = { at: now, value: read };
+      } else if (prevEc2) {
+        ec2 = prevEc2.value;
+        cache.ec2[region] = prevEc2;
+      }
+    }
+
     if (ec2) {
       instances.push(...ec2.instances);
       securityGroups.push(...ec2.securityGroups);
-      if (settings.userData.enabled) await coverage.record('ec2-userdata', region, () => collectUserData(ctx, region, ec2.instances));
-      const series = await coverage.record('cloudwatch', region, () => collectMetricsRegion(ctx, region, ec2.instances));
+      const series = await regionMetrics(region, ec2.instances);
       if (series) metrics.push(...series);
     } else {
       coverage.skipped('cloudwatch', region, 'no instance inventory (ec2 failed)');
     }
-    progress(`${region}: ec2 and metrics done`);
-  });
-  const cloudtrail = regions.map(async (region) => {
-    const found = await coverage.record('cloudtrail', region, async () => {
-      const t = await collectTrails(ctx, region);
-      const e = await collectEventsRegion(ctx, region);
-      return { t, e };
-    });
-    if (found) {
-      trails.push(...found.t);
-      for (const r of found.e.records) events.set(r.eventID, r);
-    }
-    progress(`${region}: cloudtrail done`);
-  });
-  const guardduty = settings.guardduty.enabled
-    ? regions.map(async (region) => {
-      const gd = await coverage.record('guardduty', region, () => collectGuardDutyRegion(ctx, region));
-      if (gd) {
-        detectors.push(...gd.detectors);
-        findings.push(...gd.findings);
-      }
-    })
-    : [];
-  const iamWork = coverage.record('iam', 'global', () => collectIam(ctx));
-  const costWork = coverage.record('costexplorer', 'global', () => collectCosts(ctx));
 
-  await Promise.all([...perRegion, ...cloudtrail, ...guardduty]);
+    if (settings.guardduty.enabled) {
+      const prevGd = prev?.guardduty[region];
+      let gdDetectors: GuardDutyDetector[] | undefined;
+      let gdAt = now;
+      if (fresh(prevGd) && !changed(writes, 'guardduty.amazonaws.com', prevGd.at)) {
+        gdDetectors = prevGd.value.detectors;
+        gdAt = prevGd.at;
+      } else {
+        gdDetectors = await coverage.attempt('guardduty', region, () => listGuardDutyDetectors(ctx, region));
+      }
+      if (gdDetectors) {
+        // Findings are GuardDuty's, not API calls: poll them every run, since the last poll.
+        const enabled = gdDetectors.filter((d) => d.status === 'ENABLED');
+        const pollFrom = prevGd ? Math.max(request.window.start, prevGd.at - inc.cloudtrailOverlapMinutes * MINUTE) : request.window.start;
+        const polled = await coverage.record('guardduty', region, () => collectGuardDutyFindings(ctx, region, enabled, pollFrom));
+        const byId = new Map<string, GuardDutyFinding>();
+        for (const f of prevGd?.value.findings ?? []) if ((f.updatedAt ?? 0) >= request.window.start) byId.set(f.id, f);
+        for (const f of polled ?? []) byId.set(f.id, f);
+        const gdFindings = [...byId.values()];
+        detectors.push(...gdDetectors);
+        findings.push(...gdFindings);
+        cache.guardduty[region] = { at: polled ? gdAt : (prevGd?.at ?? 0), value: { detectors: gdDetectors, findings: gdFindings } };
+      }
+    }
+    progress(`${region}: done`);
+  });
+
+  const regionMetrics = async (region: string, regionInstances: Instance[]): Promise<MetricSeries[] | undefined> => {
+    const { start, period } = metricsRange(ctx);
+    const prevEnd = prev && prev.metrics.period === period && prev.metrics.start <= start ? prev.metrics.regions[region] : undefined;
+    const cached = new Map<string, MetricSeries[]>();
+    const readFrom = new Map<string, number>();
+    if (prevEnd !== undefined) {
+      const from = Math.max(start, Math.floor((prevEnd - inc.metricsOverlapMinutes * MINUTE) / (period * 1000)) * period * 1000);
+      for (const s of prev?.metrics.series ?? []) {
+        if (s.region !== region) continue;
+        const list = cached.get(s.instanceId) ?? [];
+        list.push(s);
+        cached.set(s.instanceId, list);
+        readFrom.set(s.instanceId, from);
+      }
+    }
+    const read = await coverage.record('cloudwatch', region, () => collectMetricsRegion(ctx, region, regionInstances, readFrom));
+    if (!read) {
+      if (prevEnd !== undefined) cache.metrics.regions[region] = prevEnd;
+      const stale = [...cached.values()].flat();
+      cache.metrics.series.push(...stale);
+      return stale;
+    }
+    cache.metrics.regions[region] = metricsRange(ctx).end;
+    const fresh = new Map(read.map((s) => [`${s.instanceId}/${s.metric}`, s]));
+    const out: MetricSeries[] = [];
+    const live = new Set(regionInstances.map((i) => i.id));
+    for (const [instanceId, list] of cached) {
+      if (!live.has(instanceId)) continue;
+      for (const old of list) {
+        const key = `${instanceId}/${old.metric}`;
+        out.push(mergeSeries(old, fresh.get(key), start, readFrom.get(instanceId) ?? start));
+        fresh.delete(key);
+      }
+    }
+    out.push(...fresh.values());
+    cache.metrics.series.push(...out);
+    return out;
+  };
+
+  const iamWork = (async () => {
+    const feed = prev?.iam ? (await (eventsByRegion.get(GLOBAL_REGION) ?? Promise.resolve({ writes: undefined }))).writes : undefined;
+    if (fresh(prev?.iam) && regions.includes(GLOBAL_REGION) && !changed(feed, 'iam.amazonaws.com', prev.iam.at)) {
+      reused('iam', 'global', prev.iam.at);
+      cache.iam = prev.iam;
+      return prev.iam.value;
+    }
+    const read = await coverage.record('iam', 'global', () => collectIam(ctx));
+    if (read) cache.iam = { at: now, value: read };
+    else if (prev?.iam) cache.iam = prev.iam;
+    return read ?? prev?.iam?.value;
+  })();
+
+  const costWork = (async () => {
+    const range = costRange(ctx);
+    const before = prev?.costs;
+    const usable = before && before.value.start <= range.start && before.value.currency !== '';
+    if (usable && now - before.at < inc.costRefreshMinutes * MINUTE && isoDay(before.at) === isoDay(now)) {
+      reused('costexplorer', 'global', before.at);
+      cache.costs = before;
+      return before.value;
+    }
+    const from = usable ? costRestateFrom(before.value, now, inc.costRestateDays) : undefined;
+    const read = await coverage.record('costexplorer', 'global', () => collectCosts(ctx, from));
+    if (!read) {
+      if (before) cache.costs = before;
+      return before?.value;
+    }
+    const merged = usable && from ? mergeCosts(before.value, read, range.start, from) : read;
+    cache.costs = { at: now, value: merged };
+    return merged;
+  })();
+
+  await Promise.all([...perRegion, ...eventsByRegion.values()]);
   const iam = await iamWork;
   const costs = await costWork;
 
+  for (const n of settings.cloudtrail) cache.cloudtrail.since[n.eventName] = Math.min(cache.cloudtrail.since[n.eventName] ?? Infinity, n.since);
   const lookupStart: Record<string, number> = {};
   for (const n of settings.cloudtrail) lookupStart[n.eventName] = Math.min(lookupStart[n.eventName] ?? Infinity, n.since);
 
-  return {
+  const data: AuditData = {
     account: { id: identity.account },
     caller: { arn: identity.arn, userId: identity.userId },
-    now: request.now,
+    now,
     window: request.window,
     regions,
     ec2: { instances: sortBy(instances, (i) => `${i.region}/${i.id}`), securityGroups: sortBy(securityGroups, (g) => `${g.region}/${g.id}`) },
@@ -115,6 +309,47 @@ export async function collectAccount(request: CollectRequest): Promise<AuditData
     guardduty: { detectors, findings },
     coverage: sortBy(coverage.entries, (c) => `${c.source}/${c.region}`),
   };
+  return { data, cache };
+}
+
+/**
+ * The first day to ask Cost Explorer for again: the earliest day it has not called final
+ * (`Estimated`), and never later than the last `restateDays` days (late usage still lands there).
+ */
+export function costRestateFrom(cached: CostData, now: number, restateDays: number): string {
+  let from = isoDay(Math.floor(now / DAY) * DAY - restateDays * DAY);
+  for (const row of [...cached.byServiceRegion, ...cached.ec2ByUsageType]) if (row.estimated && row.date < from) from = row.date;
+  return from;
+}
+
+/** The cached days before `from` (and not before `start`) with the days just read. */
+export function mergeCosts(cached: CostData, read: CostData, start: string, from: string): CostData {
+  const keep = (rows: CostRow[]) => rows.filter((r) => r.date >= start && r.date < from);
+  return {
+    currency: read.currency,
+    byServiceRegion: [...keep(cached.byServiceRegion), ...read.byServiceRegion],
+    ec2ByUsageType: [...keep(cached.ec2ByUsageType), ...read.ec2ByUsageType],
+    start,
+    end: read.end,
+  };
+}
+
+/** A cached series with the datapoints read again from `from` on, trimmed to the lookback. */
+export function mergeSeries(old: MetricSeries, read: MetricSeries | undefined, start: number, from: number): MetricSeries {
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (let k = 0; k < old.timestamps.length; k++) {
+    const t = old.timestamps[k] as number;
+    if (t >= start && t < from) {
+      timestamps.push(t);
+      values.push(old.values[k] as number);
+    }
+  }
+  if (read) {
+    timestamps.push(...read.timestamps);
+    values.push(...read.values);
+  }
+  return { ...old, timestamps, values };
 }
 
 /** Regions finish in any order; sorting makes reports and finding order stable run to run. */

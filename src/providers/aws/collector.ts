@@ -50,6 +50,16 @@ export class Coverage {
     this.entries.push({ source, region, status: 'error', error: describeAwsError(error) });
   }
 
+  /** Runs `work` for one source and region, recording only an error (another call records the ok). */
+  async attempt<T>(source: SourceName, region: string, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      this.failed(source, region, error);
+      return undefined;
+    }
+  }
+
   /** Runs `work` for one source and region, recording ok or the error; returns undefined on error. */
   async record<T>(source: SourceName, region: string, work: () => Promise<T>): Promise<T | undefined> {
     try {

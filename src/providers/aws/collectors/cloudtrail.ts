@@ -36,6 +36,12 @@ export interface RegionEvents {
   records: CloudTrailRecord[];
   /** Calls by the attribute they looked up: ReadOnly, EventSource, EventName. */
   calls: { ReadOnly: number; EventSource: number; EventName: number };
+  /**
+   * Every write event in the region over the range read, when the `ReadOnly=false` query read it
+   * all: the services written to, which tells an incremental run what inventory changed. Absent
+   * when that query was abandoned for narrower ones (a busy region: assume everything changed).
+   */
+  writes?: { sources: Set<string>; since: number };
 }
 
 interface Scope {
@@ -57,6 +63,7 @@ export async function collectEventsRegion(ctx: CollectContext, region: string): 
   const calls = { ReadOnly: 0, EventSource: 0, EventName: 0 };
   const records = new Map<string, CloudTrailRecord>();
   if (since.size === 0) return { records: [], calls };
+  const written = new Set<string>();
   const client = ctx.clients.cloudtrail(region);
 
   /** Reads `scope` newest first; returns the oldest time reached, or undefined when it read everything. */
@@ -71,6 +78,7 @@ export async function collectEventsRegion(ctx: CollectContext, region: string): 
       }));
       pages += 1;
       calls[scope.attribute.AttributeKey as keyof typeof calls] += 1;
+      if (scope.attribute.AttributeKey === 'ReadOnly') for (const e of page.Events ?? []) if (e.EventSource) written.add(e.EventSource);
       for (const r of parseEvents(page.Events)) {
         const from = scope.names.get(r.eventName);
         if (from !== undefined && Date.parse(r.eventTime) >= from) records.set(r.eventID, r);
@@ -85,7 +93,7 @@ export async function collectEventsRegion(ctx: CollectContext, region: string): 
   const end = ctx.window.end;
   // A narrower query's budget: the calls the queries it stands for would make at the least.
   const writesReached = await read({ attribute: { AttributeKey: 'ReadOnly', AttributeValue: 'false' }, names: since, until: end }, since.size);
-  if (writesReached === undefined) return { records: [...records.values()], calls };
+  if (writesReached === undefined) return { records: [...records.values()], calls, writes: { sources: written, since: Math.min(...since.values()) } };
 
   const bySource = new Map<string, Map<string, number>>();
   for (const [name, from] of since) {

@@ -34,10 +34,28 @@ export function metricsRange(ctx: CollectContext): { start: number; end: number;
   return { start, end, period };
 }
 
-export async function collectMetricsRegion(ctx: CollectContext, region: string, instances: Instance[]): Promise<MetricSeries[]> {
+/**
+ * The metrics of `instances` over the lookback, or for an instance in `readFrom` from that time
+ * on (an incremental run re-reads only the window still open). Calls are made per distinct start
+ * time, since one GetMetricData call has one StartTime.
+ */
+export async function collectMetricsRegion(ctx: CollectContext, region: string, instances: Instance[], readFrom?: ReadonlyMap<string, number>): Promise<MetricSeries[]> {
   const { start, end, period } = metricsRange(ctx);
   const targets = instancesWithMetrics(instances, start);
   if (targets.length === 0) return [];
+  const byStart = new Map<number, Instance[]>();
+  for (const instance of targets) {
+    const from = Math.max(start, readFrom?.get(instance.id) ?? start);
+    const group = byStart.get(from) ?? [];
+    group.push(instance);
+    byStart.set(from, group);
+  }
+  const out: MetricSeries[] = [];
+  for (const [from, group] of [...byStart].sort((a, b) => a[0] - b[0])) out.push(...await readMetrics(ctx, region, group, from, end, period));
+  return out;
+}
+
+async function readMetrics(ctx: CollectContext, region: string, targets: Instance[], start: number, end: number, period: number): Promise<MetricSeries[]> {
   const client = ctx.clients.cloudwatch(region);
   const queries: { query: MetricDataQuery; series: MetricSeries }[] = [];
   for (const instance of targets) {

@@ -20,8 +20,11 @@ export function costRange(ctx: CollectContext): { start: string; end: string } {
   return { start: isoDay(today - (ctx.settings.costs.baselineDays + windowDays) * DAY), end: isoDay(today + DAY) };
 }
 
-export async function collectCosts(ctx: CollectContext): Promise<CostData> {
-  const { start, end } = costRange(ctx);
+/** Daily cost from `from` (YYYY-MM-DD; default the start of costRange) to the end of today. */
+export async function collectCosts(ctx: CollectContext, from?: string): Promise<CostData> {
+  const range = costRange(ctx);
+  const start = from && from > range.start ? from : range.start;
+  const end = range.end;
   const client = ctx.clients.costExplorer();
   let currency = 'USD';
   const query = async (groupBy: GroupDefinition[], filter: GetCostAndUsageCommandInput['Filter'], toRow: (keys: string[]) => Omit<CostRow, 'date' | 'amount' | 'estimated'>): Promise<CostRow[]> => {

@@ -13,35 +13,49 @@ const FINDINGS_PER_CALL = 50;
 const MAX_FINDINGS = 500;
 
 export async function collectGuardDutyRegion(ctx: CollectContext, region: string): Promise<{ detectors: GuardDutyDetector[]; findings: GuardDutyFinding[] }> {
+  const detectors = await listGuardDutyDetectors(ctx, region);
+  return { detectors, findings: await collectGuardDutyFindings(ctx, region, detectors) };
+}
+
+/** The region's detectors and whether each is enabled. */
+export async function listGuardDutyDetectors(ctx: CollectContext, region: string): Promise<GuardDutyDetector[]> {
   const client = ctx.clients.guardduty(region);
   const detectors: GuardDutyDetector[] = [];
-  const findings: GuardDutyFinding[] = [];
   for await (const page of paginateListDetectors({ client, pageSize: 50 }, {})) {
     for (const id of page.DetectorIds ?? []) {
       const detector = await client.send(new GetDetectorCommand({ DetectorId: id }));
       detectors.push({ region, id, status: detector.Status === 'ENABLED' ? 'ENABLED' : 'DISABLED' });
-      const ids: string[] = [];
-      const criteria = { Criterion: { updatedAt: { GreaterThanOrEqual: ctx.window.start } } };
-      for await (const fp of paginateListFindings({ client, pageSize: 50 }, { DetectorId: id, FindingCriteria: criteria, SortCriteria: { AttributeName: 'severity', OrderBy: 'DESC' } })) {
-        ids.push(...(fp.FindingIds ?? []));
-        if (ids.length >= MAX_FINDINGS) break;
-      }
-      for (let i = 0; i < ids.length; i += FINDINGS_PER_CALL) {
-        const out = await client.send(new GetFindingsCommand({ DetectorId: id, FindingIds: ids.slice(i, i + FINDINGS_PER_CALL) }));
-        for (const f of out.Findings ?? []) {
-          findings.push({
-            id: f.Id ?? '',
-            region,
-            type: f.Type ?? '',
-            severity: f.Severity ?? 0,
-            title: f.Title,
-            createdAt: toMs(f.CreatedAt),
-            updatedAt: toMs(f.UpdatedAt),
-            resourceIds: [f.Resource?.InstanceDetails?.InstanceId, f.Resource?.AccessKeyDetails?.AccessKeyId].filter((v): v is string => Boolean(v)),
-          });
-        }
+    }
+  }
+  return detectors;
+}
+
+/** Findings updated since `since` (default: the window's start), highest severity first. */
+export async function collectGuardDutyFindings(ctx: CollectContext, region: string, detectors: GuardDutyDetector[], since = ctx.window.start): Promise<GuardDutyFinding[]> {
+  const client = ctx.clients.guardduty(region);
+  const findings: GuardDutyFinding[] = [];
+  for (const { id } of detectors) {
+    const ids: string[] = [];
+    const criteria = { Criterion: { updatedAt: { GreaterThanOrEqual: since } } };
+    for await (const fp of paginateListFindings({ client, pageSize: 50 }, { DetectorId: id, FindingCriteria: criteria, SortCriteria: { AttributeName: 'severity', OrderBy: 'DESC' } })) {
+      ids.push(...(fp.FindingIds ?? []));
+      if (ids.length >= MAX_FINDINGS) break;
+    }
+    for (let i = 0; i < ids.length; i += FINDINGS_PER_CALL) {
+      const out = await client.send(new GetFindingsCommand({ DetectorId: id, FindingIds: ids.slice(i, i + FINDINGS_PER_CALL) }));
+      for (const f of out.Findings ?? []) {
+        findings.push({
+          id: f.Id ?? '',
+          region,
+          type: f.Type ?? '',
+          severity: f.Severity ?? 0,
+          title: f.Title,
+          createdAt: toMs(f.CreatedAt),
+          updatedAt: toMs(f.UpdatedAt),
+          resourceIds: [f.Resource?.InstanceDetails?.InstanceId, f.Resource?.AccessKeyDetails?.AccessKeyId].filter((v): v is string => Boolean(v)),
+        });
       }
     }
   }
-  return { detectors, findings };
+  return findings;
 }
