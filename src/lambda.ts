@@ -8,4 +8,4 @@ const bundledConfig = fileURLToPath(new URL('./config/', import.meta.url));
 if (existsSync(bundledConfig)) process.env.RIGWATCH_CONFIG_DIR ??= bundledConfig;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export { handler, type HandlerResult } from './lambda/handler.js';
+export { handler, simulatedAccountFor, type HandlerResult } from './lambda/handler.js';

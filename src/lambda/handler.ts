@@ -71,6 +71,11 @@ export async function handler(_event?: unknown, _context?: LambdaContext, env: E
   return result;
 }
 
+/** Local runs and tests: the simulated account a RIGWATCH_SCENARIO invocation talks to (its S3 objects, its published SNS messages). */
+export async function simulatedAccountFor(scenario: string): Promise<Target['simulated']> {
+  return (await scenarioTargets.get(scenario))?.simulated;
+}
+
 async function targetFor(env: Env): Promise<Target> {
   const scenario = env[LAMBDA_ENV.scenario];
   if (scenario) {
