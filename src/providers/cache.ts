@@ -6,8 +6,10 @@
 import type { CloudTrailRecord, CostData, GuardDutyDetector, GuardDutyFinding, IamRole, IamUser, Instance, MetricSeries, RootAccount, SecurityGroup, Trail } from './types.js';
 
 export interface Dated<T> {
-  /** When it was read (audit clock). */
+  /** When it was read (audit clock): its age, for the maximum age. */
   at: number;
+  /** Up to when CloudTrail's write events confirm it unchanged (default `at`). */
+  checked?: number;
   value: T;
 }
 

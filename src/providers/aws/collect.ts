@@ -106,8 +106,10 @@ export async function collect(request: CollectRequest): Promise<Collected> {
   const findings: GuardDutyFinding[] = [];
 
   // What a region's CloudTrail says changed: the services written to since the cache was made.
-  const changed = (feed: Awaited<ReturnType<typeof regionEvents>>['writes'], service: string, cachedAt: number): boolean =>
-    !feed || feed.since > cachedAt - inc.cloudtrailOverlapMinutes * MINUTE || feed.sources.has(service);
+  const changed = (feed: Awaited<ReturnType<typeof regionEvents>>['writes'], service: string, cached: Dated<unknown>): boolean =>
+    !feed || feed.since > (cached.checked ?? cached.at) - inc.cloudtrailOverlapMinutes * MINUTE || feed.sources.has(service);
+  /** A cached value CloudTrail confirmed unchanged up to now. */
+  const confirmed = <T>(d: Dated<T>): Dated<T> => ({ ...d, checked: now });
 
   const regionEvents = async (region: string) => {
     const prevRegion = prev?.cloudtrail.regions[region];
@@ -138,9 +140,9 @@ export async function collect(request: CollectRequest): Promise<Collected> {
     const writes = prev ? (await (eventsByRegion.get(region) as ReturnType<typeof regionEvents>)).writes : undefined;
 
     const prevTrails = prev?.trails[region];
-    if (fresh(prevTrails) && !changed(writes, 'cloudtrail.amazonaws.com', prevTrails.at)) {
+    if (fresh(prevTrails) && !changed(writes, 'cloudtrail.amazonaws.com', prevTrails)) {
       trails.push(...prevTrails.value);
-      cache.trails[region] = prevTrails;
+      cache.trails[region] = confirmed(prevTrails);
     } else {
       const t = await coverage.attempt('cloudtrail', region, () => collectTrails(ctx, region));
       const value = t ?? prevTrails?.value;
@@ -152,10 +154,10 @@ export async function collect(request: CollectRequest): Promise<Collected> {
 
     const prevEc2 = prev?.ec2[region];
     let ec2: { instances: Instance[]; securityGroups: SecurityGroup[] } | undefined;
-    if (fresh(prevEc2) && !changed(writes, 'ec2.amazonaws.com', prevEc2.at)) {
+    if (fresh(prevEc2) && !changed(writes, 'ec2.amazonaws.com', prevEc2)) {
       ec2 = prevEc2.value;
       reused('ec2', region, prevEc2.at);
-      cache.ec2[region] = prevEc2;
+      cache.ec2[region] = confirmed(prevEc2);
     } else {
       const read = await coverage.record('ec2', region, () => collectEc2Region(ctx, region));
       if (read) {
@@ -188,7 +190,7 @@ export async function collect(request: CollectRequest): Promise<Collected> {
       const prevGd = prev?.guardduty[region];
       let gdDetectors: GuardDutyDetector[] | undefined;
       let gdAt = now;
-      if (fresh(prevGd) && !changed(writes, 'guardduty.amazonaws.com', prevGd.at)) {
+      if (fresh(prevGd) && !changed(writes, 'guardduty.amazonaws.com', prevGd)) {
         gdDetectors = prevGd.value.detectors;
         gdAt = prevGd.at;
       } else {
@@ -205,7 +207,9 @@ export async function collect(request: CollectRequest): Promise<Collected> {
         const gdFindings = [...byId.values()];
         detectors.push(...gdDetectors);
         findings.push(...gdFindings);
-        cache.guardduty[region] = { at: polled ? gdAt : (prevGd?.at ?? 0), value: { detectors: gdDetectors, findings: gdFindings } };
+        cache.guardduty[region] = polled
+          ? { at: gdAt, checked: now, value: { detectors: gdDetectors, findings: gdFindings } }
+          : { at: prevGd?.at ?? 0, ...(prevGd?.checked !== undefined && { checked: prevGd.checked }), value: { detectors: gdDetectors, findings: gdFindings } };
       }
     }
     progress(`${region}: done`);
@@ -252,9 +256,9 @@ export async function collect(request: CollectRequest): Promise<Collected> {
 
   const iamWork = (async () => {
     const feed = prev?.iam ? (await (eventsByRegion.get(GLOBAL_REGION) ?? Promise.resolve({ writes: undefined }))).writes : undefined;
-    if (fresh(prev?.iam) && regions.includes(GLOBAL_REGION) && !changed(feed, 'iam.amazonaws.com', prev.iam.at)) {
+    if (fresh(prev?.iam) && regions.includes(GLOBAL_REGION) && !changed(feed, 'iam.amazonaws.com', prev.iam)) {
       reused('iam', 'global', prev.iam.at);
-      cache.iam = prev.iam;
+      cache.iam = confirmed(prev.iam);
       return prev.iam.value;
     }
     const read = await coverage.record('iam', 'global', () => collectIam(ctx));
