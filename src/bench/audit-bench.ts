@@ -2,7 +2,14 @@
 // limits and realistic per-call latency, and prints wall time, peak memory, API calls by
 // operation, and those calls against the fewest the page sizes allow. A measurement, not a test.
 
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runScheduledAudit } from '../engine/scheduled.js';
+import { rewindScenario } from '../scenario/rewind.js';
+import type { Scenario } from '../scenario/types.js';
+import { FileStateStore, STATE_FILE } from '../state/file-store.js';
 import { runAudit } from '../engine/audit.js';
 import { loadConfig } from '../engine/config.js';
 import { scenarioTarget } from '../engine/target.js';
@@ -20,6 +27,7 @@ const { values } = parseArgs({
     'cost-days': { type: 'string', default: String(LARGE_DEFAULT.costDays) },
     since: { type: 'string', default: '7d' },
     trace: { type: 'boolean', default: false },
+    scheduled: { type: 'boolean', default: false },
   },
 });
 
@@ -62,6 +70,32 @@ export function minimumCalls(data: AuditData): Record<string, number> {
   return min;
 }
 
+/**
+ * `--scheduled`: two consecutive scheduled runs 15 minutes apart with a state directory: the
+ * first (empty state) reads everything, the second only what is new. The account is rewound by
+ * 15 minutes for the first, so the second sees 15 minutes of new events and datapoints.
+ */
+async function scheduled(scenario: Scenario): Promise<void> {
+  const config = await loadConfig();
+  const dir = mkdtempSync(join(tmpdir(), 'rigwatch-bench-state-'));
+  const now = Date.parse(scenario.now);
+  const lines: string[] = [];
+  for (const at of [now - 15 * 60_000, now]) {
+    const target = scenarioTarget(at === now ? scenario : rewindScenario(scenario, at), 'large');
+    const t = performance.now();
+    const { report } = await runScheduledAudit({ config, clients: target.clients, now: at, since: at - 7 * DAY, store: new FileStateStore(dir), notify: false });
+    const ms = performance.now() - t;
+    target.clients.destroy();
+    const calls = report.stats.apiCalls;
+    lines.push(`${report.state?.incremental ? 'second run (incremental)' : 'first run (empty state)'}: ${(ms / 1000).toFixed(1)} s, ` +
+      `${Object.values(calls).reduce((a, b) => a + b, 0)} calls (${Object.entries(calls).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n}`).join(', ')}); ` +
+      `state ${(statSync(join(dir, STATE_FILE)).size / 1048576).toFixed(1)} MiB gzipped; ${report.findings.length} findings`);
+  }
+  lines.push(`peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(lines.join('\n'));
+}
+
 async function main(): Promise<void> {
   const opts = {
     ...LARGE_DEFAULT,
@@ -73,6 +107,7 @@ async function main(): Promise<void> {
   let t = performance.now();
   const scenario = parseScenario(buildLargeAccount(opts), 'large');
   const buildMs = performance.now() - t;
+  if (values.scheduled) return scheduled(scenario);
   const target = scenarioTarget(scenario, 'large');
   const config = await loadConfig();
   const since = target.now - (values.since === '7d' ? 7 * DAY : Number.parseFloat(values.since) * DAY);

@@ -105,7 +105,7 @@ const PARAMETERS: Record<string, Json> = {
   },
   MemorySize: {
     Type: 'Number',
-    Default: 2048,
+    Default: 3072,
     MinValue: 128,
     MaxValue: 10240,
     Description: 'Function memory in MB; Lambda allocates CPU in proportion.',
@@ -143,7 +143,7 @@ function resources(remediationActions: readonly ActionId[]): Record<string, Json
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LifecycleConfiguration: { Rules: [{ Id: 'ExpireNoncurrentVersions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] },
+        LifecycleConfiguration: { Rules: [{ Id: 'ExpireNoncurrentVersions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 7 } }] },
       },
     },
     StateBucketPolicy: {

@@ -1,5 +1,6 @@
 // The state on disk: JSON, gzip-compressed. Metric series, the bulk of a large account's state,
-// are stored as a start, a period and the values with gaps as null (not two arrays of numbers).
+// are stored as a start, a period and the values with gaps as null (not two arrays of numbers),
+// rounded to hundredths (CPU percent, bytes): CloudWatch's doubles carry digits no detector uses.
 
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { MetricSeries } from '../providers/types.js';
@@ -23,7 +24,7 @@ function pack(s: MetricSeries): PackedSeries | MetricSeries {
     // Off the period grid: keep the series as it is.
     if (!Number.isInteger(slot) || slot < values.length) return s;
     while (values.length < slot) values.push(null);
-    values.push(s.values[k] as number);
+    values.push(Math.round((s.values[k] as number) * 100) / 100);
   }
   return { instanceId: s.instanceId, region: s.region, metric: s.metric, period: s.period, start, values };
 }

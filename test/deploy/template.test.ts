@@ -256,7 +256,7 @@ describe('the SAM template', () => {
     expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
     expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-    expect(p.LifecycleConfiguration).toEqual({ Rules: [{ Id: 'ExpireNoncurrentVersions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] });
+    expect(p.LifecycleConfiguration).toEqual({ Rules: [{ Id: 'ExpireNoncurrentVersions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 7 } }] });
     const [deny] = statements(properties('StateBucketPolicy').PolicyDocument as Json);
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
     expect(properties('StateBucketPolicy').Bucket).toEqual({ Ref: 'StateBucket' });
@@ -273,7 +273,7 @@ describe('the SAM template', () => {
     expect(defaults).toEqual({
       ScheduleExpression: 'rate(15 minutes)', AuditRegions: '', ConfigParameterName: '', NotificationEmail: '',
       EnableRemediationRole: 'false', RemediationTrustedPrincipalArn: '', MemberRoleArn: '', MemberExternalId: '',
-      MemorySize: 2048, LogRetentionDays: 30,
+      MemorySize: 3072, LogRetentionDays: 30,
     });
     const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
     for (const name of Object.keys(parameters)) expect(doc, `docs/deploy.md describes ${name}`).toContain(`\`${name}\``);
