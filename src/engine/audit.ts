@@ -84,6 +84,7 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
   }
   sortFindings(findings);
   const { findings: annotated, records } = applyLifecycle({
+    account: data.account.id,
     findings: annotateContainment(findings, data),
     previous: request.previous?.account === data.account.id ? request.previous : undefined,
     coverage: data.coverage,

@@ -15,6 +15,8 @@ import { expiresAt, mutingRule, type MuteRule, type TagLookup } from './mutelist
 const DAY = 86_400_000;
 
 export interface LifecycleInput {
+  /** The audited account, for the findings reported resolved. */
+  account: string;
   findings: Finding[];
   /** The state the last run left; absent on the first run (every finding is new). */
   previous?: Pick<AuditState, 'findings' | 'acks'>;
@@ -90,7 +92,7 @@ export function applyLifecycle(input: LifecycleInput): LifecycleOutput {
         detector: rec.detector as Finding['detector'],
         severity: rec.severity,
         title: rec.title,
-        account: '',
+        account: input.account,
         region: rec.region,
         resources: [],
         evidence: { lastReported: rec.lastReported, firstReported: rec.firstReported },

@@ -1,17 +1,13 @@
 // The IAM actions the scheduled Lambda needs beyond the audit's read-only ones: its state
 // object, its notification topic, its config parameter, and (optionally) the role it assumes
-// into a member account. Each list is declared by the module that makes the call.
+// into a member account. Each list is declared by the module that makes the call; the
+// deployment template (src/deploy/template.ts) builds the function's role from them.
 
-export const STATE_PERMISSIONS = ['s3:GetObject', 's3:PutObject'] as const;
-/**
- * On the bucket, for the state prefix only: without s3:ListBucket, S3 answers a GetObject of a
- * key that does not exist yet (the first run) with 403 AccessDenied instead of 404 NoSuchKey,
- * and a first run could not tell "no state yet" from "no permission".
- */
-export const STATE_BUCKET_PERMISSIONS = ['s3:ListBucket'] as const;
-export const NOTIFY_PERMISSIONS = ['sns:Publish'] as const;
+export { PERMISSIONS as STATE_PERMISSIONS, BUCKET_PERMISSIONS as STATE_BUCKET_PERMISSIONS } from '../state/s3-store.js';
+export { PERMISSIONS as NOTIFY_PERMISSIONS } from '../notify/channels.js';
+export { PERMISSIONS as ASSUME_ROLE_PERMISSIONS } from '../providers/aws/assume-role.js';
+/** The handler reads its config from an SSM parameter when RIGWATCH_CONFIG_PARAMETER names one. */
 export const CONFIG_PERMISSIONS = ['ssm:GetParameter'] as const;
-export const ASSUME_ROLE_PERMISSIONS = ['sts:AssumeRole'] as const;
 
 /** Environment variables the handler reads (src/lambda/handler.ts). */
 export const LAMBDA_ENV = {

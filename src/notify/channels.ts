@@ -49,6 +49,9 @@ function oneUrl(value: { url?: string; urlEnv?: string }, ctx: z.RefinementCtx):
   }
 }
 
+/** What an SNS channel calls. */
+export const PERMISSIONS = ['sns:Publish'] as const;
+
 export const snsChannelSchema = z.strictObject({
   type: z.literal('sns'),
   id,

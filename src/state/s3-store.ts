@@ -13,7 +13,13 @@ import { STATE_FILE } from './file-store.js';
 import { StateConflictError, type LoadedState, type StateStore } from './store.js';
 import type { AuditState } from './types.js';
 
-export { STATE_PERMISSIONS as PERMISSIONS } from '../lambda/permissions.js';
+export const PERMISSIONS = ['s3:GetObject', 's3:PutObject'] as const;
+/**
+ * On the bucket, for the state prefix only: without s3:ListBucket, S3 answers a GetObject of a
+ * key that does not exist yet (the first run) with 403 AccessDenied instead of 404 NoSuchKey,
+ * and a first run could not tell "no state yet" from "no permission".
+ */
+export const BUCKET_PERMISSIONS = ['s3:ListBucket'] as const;
 
 /** s3://bucket/prefix -> bucket and the state object's key. */
 export function parseS3Location(url: string): { bucket: string; key: string } {

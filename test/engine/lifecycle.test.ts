@@ -26,7 +26,7 @@ function record(id: string, extra: Partial<FindingRecord> = {}): FindingRecord {
 }
 
 function run(findings: Finding[], previous?: Pick<AuditState, 'findings' | 'acks'>, coverage: CoverageEntry[] = [], more: Partial<LifecycleInput> = {}) {
-  return applyLifecycle({ findings, previous, coverage, now: NOW, mutelist: [], tags: () => undefined, resolvedRetentionDays: 30, ...more });
+  return applyLifecycle({ account: '111122223333', findings, previous, coverage, now: NOW, mutelist: [], tags: () => undefined, resolvedRetentionDays: 30, ...more });
 }
 
 const statusOf = (out: ReturnType<typeof run>, id: string) => out.findings.find((f) => f.id === id)?.status;
@@ -36,6 +36,7 @@ describe('finding status', () => {
     { name: 'first run: everything is new', findings: [finding('a'), finding('b')], expect: { a: 'new', b: 'new' } },
     { name: 'seen before: open', findings: [finding('a')], previous: { findings: { a: record('a') }, acks: {} }, expect: { a: 'open' } },
     { name: 'gone since the last run: resolved, reported once', findings: [], previous: { findings: { a: record('a') }, acks: {} }, expect: { a: 'resolved' } },
+    { name: 'resolved last run and still gone: not reported again', findings: [], previous: { findings: { a: record('a', { status: 'resolved', resolvedAt: EARLIER }) }, acks: {} }, expect: { a: undefined } },
     {
       name: 'gone while its source failed in its region: not resolved, not reported',
       findings: [],

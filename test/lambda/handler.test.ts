@@ -11,6 +11,11 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoScenario } from '../../src/scenario/generators/demo.js';
 import type { Scenario } from '../../src/scenario/types.js';
+import { auditActions } from '../../src/providers/aws/permissions.js';
+import { CONFIG_PERMISSIONS, NOTIFY_PERMISSIONS, STATE_BUCKET_PERMISSIONS, STATE_PERMISSIONS } from '../../src/lambda/permissions.js';
+
+/** What the function's role allows (deploy/template.yaml is generated from the same lists). */
+const DECLARED = new Set<string>([...auditActions(), ...STATE_PERMISSIONS, ...STATE_BUCKET_PERMISSIONS, ...NOTIFY_PERMISSIONS, ...CONFIG_PERMISSIONS]);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BUCKET = 'rigwatch-state-111122223333';
@@ -73,6 +78,10 @@ describe('the bundled Lambda handler', () => {
     expect(second.apiCalls).toBeLessThan(first.apiCalls / 4);
     expect(second.notifications[0]?.status).toBe('skipped');
     expect((account?.toScenario() as Scenario & { sns: { published: Published } }).sns.published).toHaveLength(1);
+    // Every call the function made is one its role allows.
+    const made = Object.keys(account?.callCounts() ?? {});
+    expect(made).toContain('s3:PutObject');
+    expect(made.filter((call) => !DECLARED.has(call))).toEqual([]);
   }, 120_000);
 
   it('reads its config from an SSM parameter', async () => {
@@ -81,6 +90,9 @@ describe('the bundled Lambda handler', () => {
     } as Partial<Scenario>);
     const result = await bundle.handler({}, {}, env(scenario, { RIGWATCH_CONFIG_PARAMETER: '/rigwatch/config' }));
     expect(result.notifications[0]?.findings).toBe(result.bySeverity.critical);
+    const made = Object.keys((await bundle.simulatedAccountFor(scenario))?.callCounts() ?? {});
+    expect(made).toContain('ssm:GetParameter');
+    expect(made.filter((call) => !DECLARED.has(call))).toEqual([]);
   }, 120_000);
 
   it('says what is missing or wrong in its environment', async () => {

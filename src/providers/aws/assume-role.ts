@@ -6,7 +6,7 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsClients } from './clients.js';
 
-export { ASSUME_ROLE_PERMISSIONS as PERMISSIONS } from '../../lambda/permissions.js';
+export const PERMISSIONS = ['sts:AssumeRole'] as const;
 
 /** Renew this long before expiry. */
 const RENEW_BEFORE_MS = 5 * 60_000;
