@@ -18,7 +18,8 @@ import { BUILT_IN_SCENARIOS } from '../scenario/generators/index.js';
 import { renderMarkdown } from './render/markdown.js';
 import { renderTable } from './render/table.js';
 import { stderrProgress, writeOutput } from './io.js';
-import { addCommonOptions, addTargetOptions, auditSetup, builtInTarget, targetFrom, type CommonOptions, type Format, type TargetOptions } from './options.js';
+import { addCommonOptions, addTargetOptions, auditSetup, builtInTarget, formatOption, targetFrom, type CommonOptions, type Format, type TargetOptions } from './options.js';
+import { readReport } from './read-report.js';
 
 const DEMO_SCENARIO = 'brief-incident';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -55,6 +56,17 @@ export function buildProgram(): Command {
       await writeOutput(`${JSON.stringify(policy, null, 2)}\n`, opts.output);
     });
 
+  program.command('report')
+    .description('render a saved JSON report (rigwatch audit --format json --output audit.json) in another format, e.g. HTML for a CFO or Markdown for a ticket')
+    .argument('<file>', 'a JSON report written by rigwatch (rigwatch-report/1)')
+    .addOption(formatOption())
+    .option('--output <file>', 'write to a file instead of stdout (written whole or not at all)')
+    .option('--debug', 'show stack traces on errors')
+    .action(async (file: string, opts: { format?: Format; output?: string }) => {
+      const report = await readReport(file);
+      await writeOutput(await render(report, opts.format ?? (!opts.output && process.stdout.isTTY ? 'table' : 'json')), opts.output);
+    });
+
   program.command('scenario')
     .description(`write a built-in scenario as JSON, to read it or audit it with --scenario (names: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`)
     .argument('<name>', 'built-in scenario name')
@@ -85,7 +97,7 @@ async function auditCommand(target: Target, opts: CommonOptions & TargetOptions 
       })
       : await runAudit(request);
     progress.done();
-    await writeOutput(render(report, setup.format), opts.output);
+    await writeOutput(await render(report, setup.format), opts.output);
     return exitCodeFor(report, setup.failOn);
   } finally {
     progress.done();
@@ -93,7 +105,7 @@ async function auditCommand(target: Target, opts: CommonOptions & TargetOptions 
   }
 }
 
-function render(report: Report, format: Format): string {
+async function render(report: Report, format: Format): Promise<string> {
   switch (format) {
     case 'json': return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown': return renderMarkdown(report);

@@ -8,6 +8,8 @@ import { collect } from '../providers/aws/collect.js';
 import type { CollectionCache } from '../providers/cache.js';
 import type { AuditState, FindingRecord } from '../state/types.js';
 import { applyLifecycle } from './lifecycle.js';
+import { buildIncidents, metricStory } from './incidents.js';
+import type { RemediateTarget } from '../notify/digest.js';
 import { tagLookup } from './mutelist.js';
 import type { CloudTrailNeed, CollectionSettings } from '../providers/aws/collector.js';
 import type { AuditData } from '../providers/types.js';
@@ -28,6 +30,8 @@ export interface AuditRequest {
   since: number;
   regions?: string[];
   progress?: (message: string) => void;
+  /** Whom the report's `rigwatch remediate` commands point at (the scenario or profile audited). */
+  remediateTarget?: RemediateTarget;
   /** The state the last run left (a scheduled run): makes collection incremental and gives findings their status. */
   previous?: Pick<AuditState, 'account' | 'cache' | 'findings' | 'acks'>;
 }
@@ -100,6 +104,8 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     window: { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() },
     coverage: data.coverage,
     findings: annotated,
+    incidents: buildIncidents({ findings: annotated, data, target: request.remediateTarget }),
+    metrics: metricStory(annotated, data),
     stats: {
       apiCalls: callsSince(callsBefore, request.clients.calls.snapshot()),
       durationMs: Math.round(performance.now() - started),

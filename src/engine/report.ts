@@ -3,6 +3,7 @@
 import { SEVERITY_RANK, type Finding, type Severity } from '../detectors/types.js';
 import type { DeliveryResult } from '../notify/types.js';
 import type { CoverageEntry } from '../providers/types.js';
+import type { BillingReport, Incident, MetricStory } from './story.js';
 
 export const REPORT_FORMAT = 'rigwatch-report/1';
 
@@ -17,6 +18,12 @@ export interface Report {
   state?: { location: string; previousRun?: string; runs: number; incremental: boolean };
   /** What each notification channel did with this run's digest. A failure makes the run exit 3 at least. */
   notifications?: DeliveryResult[];
+  /** Findings grouped by actor and time, with cost impact and timeline (src/engine/incidents.ts). */
+  incidents?: Incident[];
+  /** The billing anomaly report (src/engine/billing.ts). */
+  billing?: BillingReport;
+  /** What the charts draw: flagged instances' metrics against the normal ones (src/engine/incidents.ts). */
+  metrics?: MetricStory[];
   stats: {
     apiCalls: Record<string, number>;
     durationMs: number;

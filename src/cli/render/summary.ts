@@ -60,3 +60,56 @@ export function containmentLine(c: NonNullable<Finding['containment']>): string 
   if (c.state === 'partial') return `partly contained (${c.contained}/${c.total})`;
   return `not contained (0/${c.total})`;
 }
+
+/** The executive summary every format leads with: what, who, money so far and per hour, the bill, what to do. */
+export interface ExecutiveSummary {
+  incidents: number;
+  what: string;
+  who: { principals: string[]; accessKeyIds: string[]; sourceIPs: string[] };
+  costSoFar: number;
+  perHourNow: number;
+  currency: string;
+  bill?: { monthToDate: number; forecast: number; atBaseline: number; anomalyImpact: number };
+  actions: string[];
+  failedSources: string[];
+}
+
+export function executiveSummary(report: Report): ExecutiveSummary {
+  const incidents = report.incidents ?? [];
+  const counted = report.findings.filter((f) => f.status !== 'resolved' && f.status !== 'muted');
+  const currency = incidents[0]?.costImpact.currency ?? report.billing?.currency ?? 'USD';
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  const worst = incidents[0];
+  const what = incidents.length === 0
+    ? counted.length === 0 ? 'No findings: nothing suggests mining in this account.' : `${counted.length} findings, none tied into an incident.`
+    : `${incidents.length} incident${incidents.length > 1 ? 's' : ''}; the worst (${worst?.severity}): ${worst?.title}, from ${worst?.firstSeen.slice(0, 16).replace('T', ' ')} UTC.`;
+  return {
+    incidents: incidents.length,
+    what,
+    who: {
+      principals: uniq(incidents.flatMap((i) => i.actor.principals)).map(shortArn),
+      accessKeyIds: uniq(incidents.flatMap((i) => i.actor.accessKeyIds)),
+      sourceIPs: uniq(incidents.flatMap((i) => i.actor.sourceIPs)),
+    },
+    costSoFar: Math.round(incidents.reduce((a, i) => a + i.costImpact.total, 0) * 100) / 100,
+    perHourNow: Math.round(incidents.reduce((a, i) => a + i.costImpact.perHourNow, 0) * 100) / 100,
+    currency,
+    ...(report.billing && {
+      bill: {
+        monthToDate: report.billing.monthToDate,
+        forecast: report.billing.forecast.monthEnd,
+        atBaseline: report.billing.forecast.atBaseline,
+        anomalyImpact: report.billing.anomalyImpact,
+      },
+    }),
+    actions: incidents.map((i) => i.remediate).filter((c) => / --finding \S/.test(c)),
+    failedSources: report.coverage.filter((c) => c.status === 'error').map((c) => `${c.source} ${c.region}`),
+  };
+}
+
+export function money(amount: number, currency: string): string {
+  const sign = amount < 0 ? '-' : '';
+  const abs = Math.abs(amount);
+  const text = abs >= 100 ? Math.round(abs).toLocaleString('en-US') : abs.toFixed(2);
+  return `${sign}${currency === 'USD' ? '$' : `${currency} `}${text}`;
+}
