@@ -84,7 +84,8 @@ async function auditCommand(target: Target, opts: CommonOptions & TargetOptions 
   const setup = await auditSetup(target, opts);
   const progress = stderrProgress(!opts.quiet);
   try {
-    const request = { config: setup.config, clients: target.clients, now: target.now, since: setup.since, regions: setup.regions, progress };
+    const remediateTarget = { ...(opts.scenario && { scenario: opts.scenario }), ...(opts.profile && { profile: opts.profile }), ...(target.label.startsWith('built-in') && { demo: true }) };
+    const request = { config: setup.config, clients: target.clients, now: target.now, since: setup.since, regions: setup.regions, progress, remediateTarget };
     if (!opts.stateDir && setup.config.notify.channels.length > 0 && opts.notify !== false) {
       process.stderr.write('rigwatch: notify channels are configured but there is no --state-dir: nothing is notified (a state is what makes each finding notified once)\n');
     }
@@ -93,7 +94,6 @@ async function auditCommand(target: Target, opts: CommonOptions & TargetOptions 
         ...request,
         store: openStateStore(opts.stateDir, target.clients),
         notify: opts.notify !== false,
-        remediateTarget: { ...(opts.scenario && { scenario: opts.scenario }), ...(opts.profile && { profile: opts.profile }), ...(target.label.startsWith('built-in') && { demo: true }) },
       })
       : await runAudit(request);
     progress.done();

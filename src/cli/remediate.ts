@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { Finding } from '../detectors/types.js';
 import { runAudit } from '../engine/audit.js';
-import { counts } from '../engine/report.js';
+import { counts, type Report } from '../engine/report.js';
 import { InputError } from '../engine/errors.js';
 import type { Target } from '../engine/target.js';
 import type { Journal, RunRecord } from '../remediation/journal.js';
@@ -33,6 +33,7 @@ interface RemediateOptions extends CommonOptions, TargetOptions {
   maxResources?: string;
   resume?: string;
   finding?: string;
+  incident?: string;
 }
 
 function addApplyOptions(cmd: Command): Command {
@@ -49,6 +50,7 @@ export function registerRemediation(program: Command): void {
     .description('plan the containment of an audit\'s findings; with --apply, carry it out, journaled and reversible (rigwatch rollback)')
     .option('--only <actions>', `only these actions, comma-separated (${ACTION_IDS.join(', ')})`)
     .option('--finding <ids>', 'only these findings, comma-separated finding ids (as a notification or report gives them); muted findings are left out unless named here')
+    .option('--incident <ids>', 'only the findings of these incidents, comma-separated incident ids (as the report gives them)')
     .option('--stop', 'quarantine-instance also stops the instances (never terminates)')
     .option('--max-resources <n>', 'refuse a plan that touches more resources than this (default: config remediation.maxResources)')
     .option('--resume <run id>', 'resume an interrupted --apply run from its journaled plan')
@@ -88,6 +90,17 @@ function onlyActions(value: string | undefined): ActionId[] | undefined {
   const bad = ids.find((id) => !(ACTION_IDS as readonly string[]).includes(id));
   if (bad) throw new InputError(`--only: unknown action "${bad}" (actions: ${ACTION_IDS.join(', ')})`);
   return ids as ActionId[];
+}
+
+/** The finding ids of the named incidents, comma-joined. */
+function incidentFindings(report: Report, ids: string): string {
+  const wanted = ids.split(',').map((s) => s.trim()).filter(Boolean);
+  const incidents = report.incidents ?? [];
+  const missing = wanted.filter((id) => !incidents.some((i) => i.id === id));
+  if (wanted.length === 0 || missing.length > 0) {
+    throw new InputError(`--incident: ${missing.join(', ') || 'no id given'} not found by this audit; incidents now: ${incidents.map((i) => i.id).join(', ') || 'none'}`);
+  }
+  return incidents.filter((i) => wanted.includes(i.id)).flatMap((i) => i.findings).join(',');
 }
 
 /** The findings to contain: the named ones, or every finding that counts (not muted, not resolved). */
@@ -141,7 +154,9 @@ async function remediateCommand(target: Target, opts: RemediateOptions): Promise
       const runConfig: RemediationConfig = opts.stop
         ? { ...config, enabled, actions: { ...config.actions, 'quarantine-instance': { ...config.actions['quarantine-instance'], stop: true } } }
         : { ...config, enabled };
-      const planned = planRemediation({ findings: chosenFindings(report.findings, opts.finding), data, runId }, runConfig, data.caller?.arn);
+      if (opts.finding !== undefined && opts.incident !== undefined) throw new InputError('--finding and --incident: give only one');
+      const findingIds = opts.incident === undefined ? opts.finding : incidentFindings(report, opts.incident);
+      const planned = planRemediation({ findings: chosenFindings(report.findings, findingIds), data, runId }, runConfig, data.caller?.arn);
       refused = planned.refused;
       run = { runId, mode: opts.apply ? 'apply' : 'plan', account: data.account.id, createdAt: new Date(target.now).toISOString(), steps: planned.steps };
       const touched = countResources(planned.steps);

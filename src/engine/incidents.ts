@@ -166,8 +166,9 @@ function toIncident(group: Finding[], actors: Map<string, ReturnType<typeof acto
   const launched = launchedInstances(findings, data);
   const costImpact = incidentCost(launched, findings, data);
   const severity = findings[0]?.severity ?? 'info';
+  const id = findingId('incident', data.account.id, 'global', anchor).replace(/^incident:/, 'incident-');
   return {
-    id: findingId('incident', data.account.id, 'global', anchor).replace(/^incident:/, 'incident-'),
+    id,
     title: incidentTitle(findings, principals, launched),
     severity: severity as Severity,
     actor: { principals: [...principals].sort(), accessKeyIds: [...keys].sort(), sourceIPs: [...ips].sort() },
@@ -177,7 +178,7 @@ function toIncident(group: Finding[], actors: Map<string, ReturnType<typeof acto
     resources,
     costImpact,
     timeline: timeline(findings, principals, keys, ips, launched, data, span),
-    remediate: remediateCommand(findings.filter((f) => (f.remediations?.length ?? 0) > 0).map((f) => f.id), target),
+    remediate: remediateCommand([id], target, '--incident'),
   };
 }
 

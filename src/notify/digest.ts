@@ -78,9 +78,9 @@ function shellWord(word: string): string {
  * audit read: `rigwatch remediate --finding <id1>,<id2> [--demo | --scenario F] [--profile X]`.
  * Append --apply to carry the plan out.
  */
-export function remediateCommand(findingIds: string[], target: RemediateTarget = {}): string {
+export function remediateCommand(findingIds: string[], target: RemediateTarget = {}, flag: '--finding' | '--incident' = '--finding'): string {
   const ids = [...new Set(findingIds)];
-  const words = ['rigwatch', 'remediate', '--finding', shellWord(ids.join(','))];
+  const words = ['rigwatch', 'remediate', flag, shellWord(ids.join(','))];
   if (target.demo) words.push('--demo');
   else if (target.scenario) words.push('--scenario', shellWord(target.scenario));
   if (target.profile) words.push('--profile', shellWord(target.profile));

@@ -123,6 +123,16 @@ describe('rigwatch remediate --finding', () => {
     expect(plan.steps.length).toBeLessThan(all.steps.length);
   });
 
+  it('--incident plans the whole incident, the command the report gives', () => {
+    const report = json<Report>(rigwatch('demo', '--format', 'json').stdout);
+    const incident = report.incidents?.[0];
+    expect(incident?.remediate).toBe(`rigwatch remediate --incident ${incident?.id} --demo`);
+    const plan = json<RemediationOutput>(rigwatch('remediate', '--demo', '--incident', incident!.id, '--format', 'json').stdout);
+    expect(plan.resources).toBeGreaterThan(128);
+    expect(plan.steps.every((s) => s.findings.some((id) => incident!.findings.includes(id)))).toBe(true);
+    expect(rigwatch('remediate', '--demo', '--incident', 'incident-0000', '--finding', 'x').code).toBe(2);
+  });
+
   it('an id this audit did not find is exit 2', () => {
     const r = rigwatch('remediate', '--demo', '--finding', 'sg-open-ingress:ffffffffffffffff');
     expect(r.code).toBe(2);

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Severity } from '../../detectors/types.js';
 import type { Report } from '../../engine/report.js';
-import { actorLine, containmentLine, costExplorerSpend, coverageLine, fmtWindow, resourcesLine, totalCalls, whenLine } from './summary.js';
+import { actorLine, containmentLine, costExplorerSpend, coverageLine, fmtWindow, money, resourcesLine, shortArn, totalCalls, whenLine } from './summary.js';
 
 const SEVERITY_STYLE: Record<Severity, (s: string) => string> = {
   critical: (s) => pc.bold(pc.red(s)),
@@ -24,6 +24,14 @@ export function renderTable(report: Report, width = process.stdout.columns ?? 12
   lines.push(`Sources: ${cov.ok} ok${cov.failed ? pc.red(`, ${cov.failed} failed`) : ''}${cov.skipped ? `, ${cov.skipped} skipped` : ''} · ` +
     `${totalCalls(report)} API calls (Cost Explorer ${ce.requests} requests, $${ce.dollars.toFixed(2)}) · ${(report.stats.durationMs / 1000).toFixed(1)} s`);
   lines.push('');
+  for (const i of report.incidents ?? []) {
+    const c = i.costImpact;
+    lines.push(`${SEVERITY_STYLE[i.severity](`INCIDENT ${i.severity.toUpperCase()}`)} ${pc.bold(i.title)}`);
+    lines.push(`  ${i.actor.principals.map(shortArn).join(', ')}${i.actor.accessKeyIds.length ? ` · keys ${i.actor.accessKeyIds.join(', ')}` : ''}${i.actor.sourceIPs.length ? ` · from ${i.actor.sourceIPs.join(', ')}` : ''}`);
+    lines.push(`  ${i.firstSeen.slice(0, 16).replace('T', ' ')} → ${i.lastSeen.slice(0, 16).replace('T', ' ')} UTC · ${pc.bold(money(c.total, c.currency))} so far · ${pc.bold(`${money(c.perHourNow, c.currency)}/h`)} now · ${i.findings.length} findings`);
+    lines.push(`  contain: ${i.remediate}   (a dry run; add --apply)`);
+    lines.push('');
+  }
   if (report.findings.length === 0) {
     lines.push(pc.green('No findings.'));
   } else {
