@@ -18,6 +18,7 @@ import type { AuditData } from '../providers/types.js';
 import { StateConflictError, type StateStore } from '../state/store.js';
 import { STATE_FORMAT, type Ack, type AuditState, type FindingRecord } from '../state/types.js';
 import { runAudit, type AuditRequest, type AuditResult } from './audit.js';
+import type { Incident } from './story.js';
 import { InputError } from './errors.js';
 import { findingImpact } from './impact.js';
 import { markNotified, owedTo } from './lifecycle.js';
@@ -54,7 +55,7 @@ export async function runScheduledAudit(request: ScheduledRequest): Promise<Sche
     if (request.notify && request.config.notify.channels.length > 0) {
       request.progress?.('notifying');
       report.notifications = await notifyChannels(request.config.notify, {
-        findings: report.findings, data, records, clients: request.clients, target: request.remediateTarget, env: request.env, sleep: request.sleep,
+        findings: report.findings, incidents: report.incidents ?? [], data, records, clients: request.clients, target: request.remediateTarget, env: request.env, sleep: request.sleep,
       });
     }
 
@@ -107,6 +108,8 @@ function liveAcks(acks: Record<string, Ack>, now: number): Record<string, Ack> {
 
 interface NotifyInput {
   findings: Finding[];
+  /** A finding in an incident is contained with its incident's command. */
+  incidents: Incident[];
   data: AuditData;
   records: Record<string, FindingRecord>;
   clients: AwsClients;
@@ -125,7 +128,7 @@ export async function notifyChannels(config: NotifyConfig, input: NotifyInput): 
     const items: DigestItem[] = owedTo(name, input.findings, input.records, config.minSeverity).map((o) => ({
       ...o,
       ...optional('impact', findingImpact(o.finding, input.data)),
-      remediate: remediateCommand([o.finding.id], input.target),
+      remediate: input.incidents.find((i) => i.findings.includes(o.finding.id))?.remediate ?? remediateCommand([o.finding.id], input.target),
     }));
     const resolved = items.length === 0
       ? []

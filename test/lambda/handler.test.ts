@@ -65,7 +65,8 @@ describe('the bundled Lambda handler', () => {
     const digest = JSON.parse(published[0]!.Message) as { format: string; items: { finding: { id: string }; remediate: string }[] };
     expect(digest.format).toBe('rigwatch-digest/1');
     expect(digest.items.length).toBe(first.notifications[0]?.findings);
-    expect(digest.items[0]?.remediate).toMatch(/^rigwatch remediate --finding /);
+    // Each finding points at its incident's one containment command.
+    expect(digest.items[0]?.remediate).toMatch(/^rigwatch remediate --incident incident-[0-9a-f]{16}$/);
 
     const objects = (account?.toScenario() as Scenario & { s3: { buckets: { Objects?: { Key: string; Body: string }[] }[] } }).s3.buckets[0]?.Objects ?? [];
     expect(objects.map((o) => o.Key).sort()).toEqual(['rigwatch/audit-state.json.gz', 'rigwatch/last-report.json']);
