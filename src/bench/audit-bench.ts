@@ -17,7 +17,7 @@ import { MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL } from '../providers/aws/
 import type { AuditData } from '../providers/types.js';
 import { buildLargeAccount, LARGE_DEFAULT } from '../scenario/generators/large.js';
 import { parseScenario } from '../scenario/load.js';
-import { CE_GROUPS_PER_PAGE } from '../simulator/services/costexplorer.js';
+import { CE_ANOMALIES_PER_PAGE, CE_GROUPS_PER_PAGE } from '../simulator/services/costexplorer.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +41,8 @@ export function minimumCalls(data: AuditData): Record<string, number> {
     'ec2:DescribeRegions': 1,
     // Two queries (by service and region; EC2 by region and usage type), each paged by groups.
     'ce:GetCostAndUsage': pages(data.costs.byServiceRegion.length, CE_GROUPS_PER_PAGE) + pages(data.costs.ec2ByUsageType.length, CE_GROUPS_PER_PAGE),
+    // AWS Cost Anomaly Detection's anomalies for the window, paged (a full run asks once).
+    ...(data.costs.awsAnomalies && { 'ce:GetAnomalies': pages(data.costs.awsAnomalies.length, CE_ANOMALIES_PER_PAGE) }),
   };
   const add = (op: string, n: number) => { min[op] = (min[op] ?? 0) + n; };
   for (const region of data.regions) {

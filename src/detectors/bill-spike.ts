@@ -9,15 +9,17 @@
 // reaches back that far; otherwise the services named in `fixedFeeServices` are left out of it.
 // Today is partial: its cost so far is pro-rated to a full day (`partialDay: prorate`) once a
 // quarter of the day has passed, or it is not judged (`partialDay: skip`). Cost Explorer lags by
-// hours, so the pro-rated figure errs low, never high.
+// hours, so the pro-rated figure errs low, never high. The baseline itself is computed in
+// lib/cost-baseline.ts, which the billing report (src/engine/billing.ts) shares.
 
 import { z } from 'zod';
-import type { AuditData, CostRow } from '../providers/types.js';
+import type { AuditData } from '../providers/types.js';
 import { findingId } from '../domain/finding-id.js';
 import type { Detector, Finding, Severity } from './types.js';
 import { bounded, enabledOption } from './lib/finding.js';
-import { mad, median, sum } from './lib/stats.js';
-import { DAY_MS, addDays, dayKey, dayStartMs, daysBetween, daysInMonth, iso, round } from './lib/time.js';
+import { median, sum } from './lib/stats.js';
+import { costCalendar, judgeScopes, type DayVerdict, type JudgedScope } from './lib/cost-baseline.js';
+import { DAY_MS, addDays, dayStartMs, daysBetween, daysInMonth, iso, round } from './lib/time.js';
 
 const options = z.object({
   enabled: enabledOption,
@@ -44,124 +46,14 @@ const options = z.object({
 
 export type Options = z.infer<typeof options>;
 
-/** Below this share of today, pro-rating multiplies noise more than it tells. */
-const MIN_PRORATE_FRACTION = 0.25;
-
-/** `service-region` scopes are never reported: they break a service's or a region's spike down. */
-type ScopeKind = 'total' | 'service' | 'region' | 'service-region';
-
-interface DayFigures {
-  amount: number;
-  /** The part of `amount` from fixed-fee services. */
-  fees: number;
-}
-
-interface Scope {
-  kind: ScopeKind;
-  name: string;
-  days: Map<string, DayFigures>;
-  /** Every row of it is a fixed fee (AWS Support ...): judged only against the same day of earlier months. */
-  feesOnly: boolean;
-}
-
-interface DayVerdict {
-  date: string;
-  /** The day's cost as compared: pro-rated when partial, fixed fees left out on the median basis. */
-  actual: number;
-  /** The day's cost without fixed fees, pro-rated when partial: the rate the month is projected at. */
-  usage: number;
-  baseline: number;
-  excess: number;
-  flagged: boolean;
-  basis: 'median' | 'same-day-of-month';
-  estimated: boolean;
-  partial: boolean;
-}
-
-interface Judged {
-  scope: Scope;
-  baseline: number;
-  /** Median absolute deviation of the baseline days: how much the normal day varies. */
-  baselineMad: number;
-  baselineDaysUsed: number;
-  days: DayVerdict[];
-}
-
-const isMonthEdge = (date: string): boolean => date.endsWith('-01') || Number(date.slice(8)) === daysInMonth(date);
-const sameEdge = (a: string, b: string): boolean => a.endsWith('-01') === b.endsWith('-01');
-const later = (a: string, b: string): string => (a > b ? a : b);
-const earlier = (a: string, b: string): string => (a < b ? a : b);
-
-function addRow(scopes: Map<string, Scope>, kind: ScopeKind, name: string, row: CostRow, isFee: boolean): void {
-  const key = `${kind}\u0000${name}`;
-  const scope = scopes.get(key) ?? { kind, name, days: new Map(), feesOnly: true };
-  scopes.set(key, scope);
-  const day = scope.days.get(row.date) ?? { amount: 0, fees: 0 };
-  day.amount += row.amount;
-  if (isFee) day.fees += row.amount;
-  scope.days.set(row.date, day);
-  scope.feesOnly &&= isFee;
-}
+type Judged = JudgedScope;
 
 function detect(data: AuditData, o: Options): Finding[] {
-  const rows = data.costs.byServiceRegion;
-  if (rows.length === 0) return [];
-  const isFee = (service: string): boolean => o.fixedFeeServices.some((p) => service.toLowerCase().includes(p.toLowerCase()));
-
-  const scopes = new Map<string, Scope>();
-  const estimated = new Set<string>();
-  for (const row of rows) {
-    const fee = isFee(row.service);
-    addRow(scopes, 'total', 'total', row, fee);
-    addRow(scopes, 'service', row.service, row, fee);
-    const region = row.region && row.region !== 'global' && row.region !== 'NoRegion' ? row.region : 'global';
-    if (region !== 'global') addRow(scopes, 'region', region, row, fee);
-    addRow(scopes, 'service-region', `${row.service}\u0000${region}`, row, fee);
-    if (row.estimated) estimated.add(row.date);
-  }
-
-  const today = dayKey(data.now);
-  const firstDataDay = data.costs.start || rows.reduce((min, r) => (r.date < min ? r.date : min), today);
-  const lastDataDay = data.costs.end ? addDays(data.costs.end, -1) : today;
-  const firstWindowDay = later(dayKey(data.window.start), firstDataDay);
-  const lastWindowDay = earlier(earlier(dayKey(data.window.end), today), lastDataDay);
-  if (firstWindowDay > lastWindowDay) return [];
-  const windowDays = daysBetween(firstWindowDay, lastWindowDay);
-  const history = firstDataDay < firstWindowDay ? daysBetween(firstDataDay, addDays(firstWindowDay, -1)).filter((d) => !estimated.has(d)) : [];
-  const baselineFrom = addDays(firstWindowDay, -o.baselineDays);
-  const baselineDays = history.filter((d) => d >= baselineFrom && !isMonthEdge(d));
-  if (baselineDays.length < o.minBaselineDays) return [];
-
-  // Month-start days compare with earlier month starts, month-end days with earlier month ends.
-  const priorsOf = new Map(windowDays.map((date) => [date, isMonthEdge(date) ? history.filter((d) => isMonthEdge(d) && sameEdge(d, date)) : []]));
-  const fractionOf = (date: string): number => (date === today ? Math.min(1, (data.now - dayStartMs(date)) / DAY_MS) : 1);
-
-  const judge = (scope: Scope): Judged => {
-    const fig = (d: string): DayFigures => scope.days.get(d) ?? { amount: 0, fees: 0 };
-    const baselineValues = baselineDays.map((d) => fig(d).amount - fig(d).fees);
-    const baseline = median(baselineValues);
-    const days: DayVerdict[] = [];
-    for (const date of windowDays) {
-      const fraction = fractionOf(date);
-      const partial = fraction < 1;
-      if (partial && (o.partialDay === 'skip' || fraction < MIN_PRORATE_FRACTION)) continue;
-      const { amount, fees } = fig(date);
-      const priors = priorsOf.get(date) ?? [];
-      const usage = (amount - fees) / fraction;
-      const common = { date, usage, estimated: estimated.has(date), partial };
-      let verdict: Omit<DayVerdict, 'excess' | 'flagged'>;
-      if (priors.length > 0) {
-        verdict = { ...common, actual: usage + fees, baseline: median(priors.map((d) => fig(d).amount)), basis: 'same-day-of-month' };
-      } else if (!scope.feesOnly) {
-        verdict = { ...common, actual: usage, baseline, basis: 'median' };
-      } else continue;
-      const excess = verdict.actual - verdict.baseline;
-      days.push({ ...verdict, excess, flagged: verdict.actual >= o.factor * verdict.baseline && excess >= o.minDailyExcess });
-    }
-    return { scope, baseline, baselineMad: mad(baselineValues), baselineDaysUsed: baselineDays.length, days };
-  };
-
-  const judged = [...scopes.values()].map(judge);
+  const cal = costCalendar(data, o);
+  if (!cal) return [];
+  const judged = judgeScopes(cal, o);
+  if (!judged) return [];
+  const { today, fractionOf } = cal;
   const flaggedDays = (j: Judged): Set<string> => new Set(j.days.filter((d) => d.flagged).map((d) => d.date));
   const total = judged.find((j) => j.scope.kind === 'total') as Judged;
   const covered = flaggedDays(total);

@@ -9,6 +9,7 @@ import type { CollectionCache } from '../providers/cache.js';
 import type { AuditState, FindingRecord } from '../state/types.js';
 import { applyLifecycle } from './lifecycle.js';
 import { buildIncidents, metricStory } from './incidents.js';
+import { buildBillingReport } from './billing.js';
 import type { RemediateTarget } from '../notify/digest.js';
 import { tagLookup } from './mutelist.js';
 import type { CloudTrailNeed, CollectionSettings } from '../providers/aws/collector.js';
@@ -105,6 +106,7 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     coverage: data.coverage,
     findings: annotated,
     incidents: buildIncidents({ findings: annotated, data, target: request.remediateTarget }),
+    billing: buildBillingReport(data, request.config, annotated),
     metrics: metricStory(annotated, data),
     stats: {
       apiCalls: callsSince(callsBefore, request.clients.calls.snapshot()),

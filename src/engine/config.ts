@@ -41,6 +41,7 @@ const settingsSchema = z.strictObject({
       inventoryMaxAgeMinutes: z.number().int().min(0),
       costRefreshMinutes: z.number().int().min(0),
       costRestateDays: z.number().int().min(1).max(31),
+      anomalyRefreshMinutes: z.number().int().min(0),
     }),
   }),
   state: z.strictObject({

@@ -3,6 +3,7 @@
 // yet, the inventory of regions CloudTrail shows written to) and takes the rest from here.
 // Times are the audit clock's epoch ms.
 
+import type { AwsCostAnomaly } from '../engine/story.js';
 import type { CloudTrailRecord, CostData, GuardDutyDetector, GuardDutyFinding, IamRole, IamUser, Instance, MetricSeries, RootAccount, SecurityGroup, Trail } from './types.js';
 
 export interface Dated<T> {
@@ -40,6 +41,11 @@ export interface CollectionCache {
     series: MetricSeries[];
   };
   costs?: Dated<CostData>;
+  /**
+   * AWS Cost Anomaly Detection's answer (GetAnomalies) and when it was asked; `error` when it
+   * could not be read (no permission, no monitors), so that is not asked again before the refresh interval.
+   */
+  costAnomalies?: Dated<{ anomalies?: AwsCostAnomaly[]; error?: string }>;
   iam?: Dated<{ users: IamUser[]; roles: IamRole[]; root?: RootAccount }>;
 }
 
@@ -55,4 +61,9 @@ export interface IncrementalSettings {
   costRefreshMinutes: number;
   /** The last days re-read at every cost refresh even when Cost Explorer calls them final. */
   costRestateDays: number;
+  /**
+   * AWS Cost Anomaly Detection (GetAnomalies, $0.01) is asked again only after this long, and only
+   * in a run that makes no GetCostAndUsage request: a run makes at most 2 Cost Explorer requests. Default 360.
+   */
+  anomalyRefreshMinutes?: number;
 }

@@ -4,6 +4,7 @@
 // their original shape because responders know that shape.
 
 import type { CloudTrailRecord } from '../scenario/types.js';
+import type { AwsCostAnomaly } from '../engine/story.js';
 
 export type { CloudTrailRecord, UserIdentity } from '../scenario/types.js';
 
@@ -15,6 +16,8 @@ export type SourceName =
   | 'cloudtrail'
   | 'cloudwatch'
   | 'costexplorer'
+  /** AWS Cost Anomaly Detection (ce:GetAnomalies): optional, never fails the cost source. */
+  | 'costexplorer-anomalies'
   | 'iam'
   | 'guardduty';
 
@@ -121,6 +124,11 @@ export interface CostData {
   /** First day (inclusive) and last day (exclusive) asked for. */
   start: string;
   end: string;
+  /**
+   * What AWS Cost Anomaly Detection reported (GetAnomalies) for the window; undefined when it was
+   * not asked or could not be read (no permission, no monitors: see coverage `costexplorer-anomalies`).
+   */
+  awsAnomalies?: AwsCostAnomaly[];
 }
 
 export interface AccessKey {

@@ -7,10 +7,13 @@ import { Coverage, type CollectContext, type CollectionSettings } from '../../sr
 import { collectEventsRegion } from '../../src/providers/aws/collectors/cloudtrail.js';
 import { collectMetricsRegion } from '../../src/providers/aws/collectors/cloudwatch.js';
 import { collectIam } from '../../src/providers/aws/collectors/iam.js';
-import { collectCosts } from '../../src/providers/aws/collectors/costs.js';
+import { collectCostAnomalies, collectCosts } from '../../src/providers/aws/collectors/costs.js';
+import { collect } from '../../src/providers/aws/collect.js';
+import { auditActions } from '../../src/providers/aws/permissions.js';
+import type { CollectionCache, IncrementalSettings } from '../../src/providers/cache.js';
 import { RateLimiter } from '../../src/providers/aws/rate-limit.js';
 import type { Instance } from '../../src/providers/types.js';
-import type { CloudTrailRecord, Scenario } from '../../src/scenario/types.js';
+import type { CloudTrailRecord, Scenario, ScenarioFault } from '../../src/scenario/types.js';
 import { SimulatedAccount } from '../../src/simulator/index.js';
 
 const NOW = Date.parse('2026-11-01T12:00:00Z');
@@ -167,5 +170,135 @@ describe('Cost Explorer collection', () => {
     expect(got.byServiceRegion.find((r) => r.date === '2026-11-01')?.estimated).toBe(true);
     expect(got.byServiceRegion.find((r) => r.date === '2026-10-01')?.estimated).toBe(false);
     expect(got.start <= '2026-09-26' && got.end === '2026-11-02').toBe(true);
+  });
+});
+
+describe('AWS Cost Anomaly Detection (GetAnomalies)', () => {
+  const MONITOR = 'arn:aws:ce::111122223333:anomalymonitor/0f1e2d3c';
+  const anomaly = (id: string, start: string, end: string | undefined, impact: number, extra: Record<string, unknown> = {}) => ({
+    AnomalyId: id, AnomalyStartDate: start, ...(end && { AnomalyEndDate: end }), DimensionValue: 'Amazon Elastic Compute Cloud - Compute',
+    AnomalyScore: { MaxScore: 0.9, CurrentScore: 0.8 }, Impact: { MaxImpact: impact / 2, TotalImpact: impact, TotalActualSpend: impact, TotalExpectedSpend: 0 },
+    MonitorArn: MONITOR, ...extra,
+  });
+
+  it('reads the window\'s anomalies: service, region and account from the largest root cause, impact from TotalImpact', async () => {
+    const { ctx, clients } = context(scenario({
+      costs: {
+        anomalies: [
+          anomaly('before-window', '2026-10-01', '2026-10-03', 50),
+          anomaly('miners', '2026-10-29', '2026-10-31', 852.05, {
+            RootCauses: [
+              { Service: 'Amazon Elastic Compute Cloud - Compute', Region: 'us-east-1', LinkedAccount: '111122223333', UsageType: 'BoxUsage:m5.large', Impact: { Contribution: 10 } },
+              { Service: 'Amazon Elastic Compute Cloud - Compute', Region: 'us-east-2', LinkedAccount: '444455556666', UsageType: 'USE2-BoxUsage:c5.4xlarge', Impact: { Contribution: 842.05 } },
+            ],
+            Feedback: 'YES',
+          }),
+          // Still open, no root cause: the monitor's dimension and the audited account.
+          anomaly('open', '2026-10-31', undefined, 40, { Impact: { MaxImpact: 40 } }),
+        ],
+      },
+    }));
+    const got = await collectCostAnomalies(ctx, '111122223333');
+    expect(clients.calls.snapshot()).toEqual({ 'ce:GetAnomalies': 1 });
+    expect(got).toEqual([
+      {
+        id: 'miners', start: '2026-10-29', end: '2026-10-31', firstFlagged: '2026-10-30', firstFlaggedBasis: expect.stringContaining('AnomalyStartDate + 1 day'),
+        service: 'Amazon Elastic Compute Cloud - Compute', region: 'us-east-2', account: '444455556666', usageType: 'USE2-BoxUsage:c5.4xlarge',
+        impact: 852.05, expected: 0, actual: 852.05, monitorArn: MONITOR, feedback: 'YES',
+      },
+      {
+        id: 'open', start: '2026-10-31', firstFlagged: '2026-11-01', firstFlaggedBasis: expect.any(String),
+        service: 'Amazon Elastic Compute Cloud - Compute', account: '111122223333', impact: 40, monitorArn: MONITOR,
+      },
+    ]);
+  });
+
+  it('follows NextPageToken, every page a request', async () => {
+    const many = Array.from({ length: 101 }, (_, k) => anomaly(`a${String(k).padStart(3, '0')}`, '2026-10-30', '2026-10-31', k));
+    const { ctx, clients } = context(scenario({ costs: { anomalies: many } }));
+    const got = await collectCostAnomalies(ctx, '111122223333');
+    expect(got).toHaveLength(101);
+    expect(clients.calls.snapshot()).toEqual({ 'ce:GetAnomalies': 2 });
+  });
+
+  it('is declared in the audit policy', () => {
+    expect(auditActions()).toContain('ce:GetAnomalies');
+  });
+});
+
+describe('Cost Explorer budget across scheduled runs', () => {
+  const INC: IncrementalSettings = {
+    cloudtrailOverlapMinutes: 30, metricsOverlapMinutes: 15, inventoryMaxAgeMinutes: 60, costRefreshMinutes: 60, costRestateDays: 3, anomalyRefreshMinutes: 360,
+  };
+  const MINUTE = 60_000;
+  const T0 = Date.parse('2026-11-01T01:00:00Z');
+  const costs = {
+    daily: [{ service: 'Amazon Elastic Compute Cloud - Compute', region: 'us-east-1', start: '2026-08-01', amounts: Array.from({ length: 93 }, () => 2.3) }],
+    anomalies: [{
+      AnomalyId: 'miners', AnomalyStartDate: '2026-10-29', AnomalyEndDate: '2026-10-31', Impact: { MaxImpact: 400, TotalImpact: 800 },
+      MonitorArn: 'arn:aws:ce::111122223333:anomalymonitor/0f1e2d3c', RootCauses: [{ Service: 'Amazon Elastic Compute Cloud - Compute', Region: 'us-east-2' }],
+    }],
+  };
+
+  /** One run at `t` on the account as it stands then, from the previous run's cache. */
+  async function runAt(t: number, previous?: CollectionCache, faults?: ScenarioFault[]) {
+    const account = new SimulatedAccount({ ...scenario({ costs }), now: new Date(t).toISOString(), simulation: { enforceLimits: false, ...(faults && { faults }) } });
+    const clients = new AwsClients({
+      credentials: { accessKeyId: 'AKIASIMULATED000000', secretAccessKey: 'simulated' },
+      rateLimiter: new RateLimiter({}),
+      decorate: (client, region) => account.attach(client, region),
+    });
+    try {
+      const got = await collect({ clients, now: t, window: { start: t - 7 * DAY, end: t }, regions: ['us-east-1'], settings: SETTINGS, previous, incremental: INC });
+      const calls = clients.calls.snapshot();
+      return { ...got, ce: [calls['ce:GetCostAndUsage'] ?? 0, calls['ce:GetAnomalies'] ?? 0] };
+    } finally {
+      clients.destroy();
+    }
+  }
+
+  it('a full run makes 2 GetCostAndUsage and 1 GetAnomalies; no incremental run makes more than 2 requests', async () => {
+    // [minutes after the first run, GetCostAndUsage, GetAnomalies]
+    const plan: [number, number, number][] = [
+      [0, 2, 1], // full: both cost queries and the anomalies
+      [15, 0, 0], // costs and anomalies fresh
+      [75, 2, 0], // costs refreshed; anomalies wait for a run without cost requests
+      [6 * 60 + 5, 2, 0], // costs stale again (from minute 75): refreshed, anomalies (6 h old) still wait
+      [6 * 60 + 20, 0, 1], // costs fresh, anomalies older than 6 hours: asked now
+      [6 * 60 + 35, 0, 0],
+    ];
+    let cache: CollectionCache | undefined;
+    for (const [minutes, costRequests, anomalyRequests] of plan) {
+      const run = await runAt(T0 + minutes * MINUTE, cache);
+      expect([minutes, ...run.ce]).toEqual([minutes, costRequests, anomalyRequests]);
+      expect(run.data.costs.awsAnomalies?.map((a) => a.id)).toEqual(['miners']);
+      expect(run.data.costs.byServiceRegion.length).toBeGreaterThan(0);
+      const entry = run.data.coverage.find((c) => c.source === 'costexplorer-anomalies');
+      expect(entry?.status).toBe('ok');
+      expect(entry?.cachedAt !== undefined).toBe(anomalyRequests === 0);
+      cache = run.cache;
+    }
+  });
+
+  it('a failed GetAnomalies is skipped, not a failed cost source, and is not retried before the refresh interval', async () => {
+    const denied: ScenarioFault[] = [{ service: 'ce', operation: 'GetAnomalies', error: 'AccessDeniedException' }];
+    const first = await runAt(T0, undefined, denied);
+    expect(first.ce).toEqual([2, 1]);
+    expect(first.data.coverage.find((c) => c.source === 'costexplorer')?.status).toBe('ok');
+    expect(first.data.coverage.find((c) => c.source === 'costexplorer-anomalies')).toMatchObject({ status: 'skipped', error: expect.stringContaining('AccessDeniedException') });
+    expect(first.data.costs.awsAnomalies).toBeUndefined();
+    expect(first.data.costs.byServiceRegion.length).toBeGreaterThan(0);
+
+    const second = await runAt(T0 + 15 * MINUTE, first.cache, denied);
+    expect(second.ce).toEqual([0, 0]);
+    expect(second.data.coverage.find((c) => c.source === 'costexplorer-anomalies')).toMatchObject({ status: 'skipped', cachedAt: new Date(T0).toISOString() });
+    expect(second.data.costs.awsAnomalies).toBeUndefined();
+
+    // Six hours on, in a run without cost requests, it is asked again (and now answers).
+    const later = await runAt(T0 + 6 * 60 * MINUTE, second.cache);
+    expect(later.ce).toEqual([2, 0]);
+    const again = await runAt(T0 + 6 * 60 * MINUTE + 15 * MINUTE, later.cache);
+    expect(again.ce).toEqual([0, 1]);
+    expect(again.data.costs.awsAnomalies?.map((a) => a.id)).toEqual(['miners']);
   });
 });

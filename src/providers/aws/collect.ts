@@ -16,10 +16,11 @@ import { callerIdentity } from './collectors/identity.js';
 import { collectEc2Region, collectUserData, listEnabledRegions } from './collectors/ec2.js';
 import { collectEventsRegion, collectTrails } from './collectors/cloudtrail.js';
 import { collectMetricsRegion, metricsRange } from './collectors/cloudwatch.js';
-import { collectCosts, costRange, isoDay } from './collectors/costs.js';
+import { collectCostAnomalies, collectCosts, costRange, isoDay } from './collectors/costs.js';
 import { collectIam } from './collectors/iam.js';
 import { collectGuardDutyFindings, listGuardDutyDetectors } from './collectors/guardduty.js';
-import { Coverage, type CloudTrailNeed, type CollectContext, type CollectionSettings } from './collector.js';
+import { Coverage, describeAwsError, type CloudTrailNeed, type CollectContext, type CollectionSettings } from './collector.js';
+import type { AwsCostAnomaly } from '../../engine/story.js';
 import { GLOBAL_REGION, type AwsClients } from './clients.js';
 import { InputError, RigwatchError } from '../../engine/errors.js';
 
@@ -267,24 +268,68 @@ export async function collect(request: CollectRequest): Promise<Collected> {
     return read ?? prev?.iam?.value;
   })();
 
-  const costWork = (async () => {
+  const costWork = (async (): Promise<CostData | undefined> => {
     const range = costRange(ctx);
     const before = prev?.costs;
     const usable = before && before.value.start <= range.start && before.value.currency !== '';
-    if (usable && now - before.at < inc.costRefreshMinutes * MINUTE && isoDay(before.at) === isoDay(now)) {
-      reused('costexplorer', 'global', before.at);
-      cache.costs = before;
-      return before.value;
-    }
-    const from = usable ? costRestateFrom(before.value, now, inc.costRestateDays) : undefined;
-    const read = await coverage.record('costexplorer', 'global', () => collectCosts(ctx, from));
-    if (!read) {
-      if (before) cache.costs = before;
-      return before?.value;
-    }
-    const merged = usable && from ? mergeCosts(before.value, read, range.start, from) : read;
-    cache.costs = { at: now, value: merged };
-    return merged;
+    const costsFresh = usable && now - before.at < inc.costRefreshMinutes * MINUTE && isoDay(before.at) === isoDay(now);
+
+    // AWS Cost Anomaly Detection ($0.01 a request, like every Cost Explorer call): a full run asks
+    // it beside its two GetCostAndUsage queries; an incremental run asks it only when it makes no
+    // GetCostAndUsage request and the cached answer is older than anomalyRefreshMinutes, so a
+    // steady-state scheduled run makes at most 2 Cost Explorer requests. A failure (no permission,
+    // no monitors) is recorded as skipped and never fails the cost source.
+    const anomaliesBefore = prev?.costAnomalies;
+    const anomalyRefresh = (inc.anomalyRefreshMinutes ?? 360) * MINUTE;
+    const askAnomalies = !prev || (costsFresh && (!anomaliesBefore || now - anomaliesBefore.at >= anomalyRefresh));
+    const anomalyWork = (async (): Promise<AwsCostAnomaly[] | undefined> => {
+      if (!askAnomalies) {
+        if (!anomaliesBefore) {
+          coverage.skipped('costexplorer-anomalies', 'global', 'not asked this run: a run that asks GetCostAndUsage does not also ask GetAnomalies (at most 2 Cost Explorer requests a run)');
+          return undefined;
+        }
+        cache.costAnomalies = anomaliesBefore;
+        const cachedAt = new Date(anomaliesBefore.at).toISOString();
+        if (anomaliesBefore.value.error !== undefined) {
+          coverage.entries.push({ source: 'costexplorer-anomalies', region: 'global', status: 'skipped', error: anomaliesBefore.value.error, cachedAt });
+        } else {
+          reused('costexplorer-anomalies', 'global', anomaliesBefore.at);
+        }
+        return anomaliesBefore.value.anomalies;
+      }
+      try {
+        const anomalies = await collectCostAnomalies(ctx, identity.account);
+        coverage.ok('costexplorer-anomalies', 'global');
+        cache.costAnomalies = { at: now, value: { anomalies } };
+        return anomalies;
+      } catch (error) {
+        const reason = describeAwsError(error);
+        coverage.skipped('costexplorer-anomalies', 'global', reason);
+        cache.costAnomalies = { at: now, value: { error: reason } };
+        return undefined;
+      }
+    })();
+
+    const readCosts = async (): Promise<CostData | undefined> => {
+      if (usable && costsFresh) {
+        reused('costexplorer', 'global', before.at);
+        cache.costs = before;
+        return before.value;
+      }
+      const from = usable ? costRestateFrom(before.value, now, inc.costRestateDays) : undefined;
+      const read = await coverage.record('costexplorer', 'global', () => collectCosts(ctx, from));
+      if (!read) {
+        if (before) cache.costs = before;
+        return before?.value;
+      }
+      const merged = usable && from ? mergeCosts(before.value, read, range.start, from) : read;
+      cache.costs = { at: now, value: merged };
+      return merged;
+    };
+    const costs = await readCosts();
+    const awsAnomalies = await anomalyWork;
+    if (!awsAnomalies) return costs;
+    return { ...(costs ?? { currency: 'USD', byServiceRegion: [], ec2ByUsageType: [], start: '', end: '' }), awsAnomalies };
   })();
 
   await Promise.all([...perRegion, ...eventsByRegion.values()]);

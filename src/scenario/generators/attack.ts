@@ -47,6 +47,8 @@ import {
   type Rng,
   type UserRef,
   type Workload,
+  SERVICE,
+  usageType as usageTypeOf,
 } from './build.js';
 import type { ScenarioInstance, ScenarioTrail } from '../types.js';
 
@@ -90,6 +92,12 @@ export interface AttackManifest {
     deleteDetector: { at: string; region: string; detectorId: string };
   };
   guardDutyFindings: { id: string; type: string; region: string; resource: string }[];
+  /**
+   * AWS Cost Anomaly Detection's own anomaly for the attack (in `costs.anomalies`): EC2 compute in
+   * the first attack region, from the first attack day to the last day AWS has evaluated (a day
+   * late); absent when `now` is too early for AWS to have flagged it.
+   */
+  awsCostAnomaly?: { anomalyId: string; region: string; start: string; end: string };
 }
 
 export const ATTACK_START = '2026-11-24T02:13:00Z';
@@ -336,8 +344,11 @@ export function applyMinerAttack(target: AttackTarget): AttackManifest {
     backdoor, sessionKey: String(consoleCaller.identity.accessKeyId), stoppedAt: tStop,
   });
 
+  const awsCostAnomaly = addAwsCostAnomaly(draft, r.fork('cost-anomaly'), { region: firstRegion, instanceType: BATCHES[0]?.instanceType ?? 'c5.4xlarge', start });
+
   return {
     start: ATTACK_START,
+    ...(awsCostAnomaly && { awsCostAnomaly }),
     webCompromise: { instanceId: target.web.InstanceId, region: target.web.Region, at: iso(start) },
     stolenKey: { userName: target.stolen.user.userName, accessKeyId: target.stolen.accessKeyId, normalSourceIPs: target.stolen.normalSourceIPs },
     attackerIPs: [ATTACKER.torA, ATTACKER.torB, ATTACKER.vps, ATTACKER.console],
@@ -358,6 +369,60 @@ export function applyMinerAttack(target: AttackTarget): AttackManifest {
     },
     guardDutyFindings: findings,
   };
+}
+
+/** Days of history AWS's model is approximated with here: the mean daily cost before the anomaly. */
+const ANOMALY_EXPECTATION_DAYS = 14;
+
+/**
+ * The anomaly AWS Cost Anomaly Detection reports for the miners, as GetAnomalies returns it. Its
+ * default services monitor sees EC2 compute jump in the first attack region (the account never
+ * used it). AWS evaluates billing data about a day late, so the anomaly runs from the attack's
+ * first day to the day before now's, and does not exist yet when that is before the first day.
+ * The impact is computed from the ledger once the instance costs are in it: the actual cost of EC2
+ * compute in that region over those days less what the days before predicted (nothing here).
+ */
+function addAwsCostAnomaly(draft: AccountDraft, r: Rng, p: { region: string; instanceType: string; start: number }): AttackManifest['awsCostAnomaly'] {
+  const startDay = iso(dayStartOf(p.start)).slice(0, 10);
+  const endDay = iso(dayStartOf(draft.now) - DAY).slice(0, 10);
+  if (endDay < startDay) return undefined;
+  const anomalyId = r.uuid();
+  const monitorArn = `arn:aws:ce::${draft.account}:anomalymonitor/${r.uuid()}`;
+  const usageType = usageTypeOf(p.region, `BoxUsage:${p.instanceType}`);
+  draft.costFinalizers.push((ledger) => {
+    const daily = ledger.dailyAmounts((d) => d.service === SERVICE.ec2Compute && d.region === p.region);
+    const before = [...daily].filter(([date]) => date < startDay).slice(-ANOMALY_EXPECTATION_DAYS).map(([, v]) => v);
+    const expectedPerDay = before.length ? before.reduce((a, b) => a + b, 0) / before.length : 0;
+    const days = [...daily].filter(([date]) => date >= startDay && date <= endDay).map(([, v]) => v);
+    const actual = days.reduce((a, b) => a + b, 0);
+    const expected = expectedPerDay * days.length;
+    const cents = (x: number) => Math.round(x * 100) / 100;
+    const impact = cents(actual - expected);
+    ledger.anomalies.push({
+      AnomalyId: anomalyId,
+      AnomalyStartDate: startDay,
+      AnomalyEndDate: endDay,
+      DimensionValue: SERVICE.ec2Compute,
+      RootCauses: [{
+        Service: SERVICE.ec2Compute, Region: p.region, LinkedAccount: draft.account, LinkedAccountName: draft.alias,
+        UsageType: usageType, Impact: { Contribution: impact },
+      }],
+      AnomalyScore: { MaxScore: 0.98, CurrentScore: 0.96 },
+      Impact: {
+        MaxImpact: cents(Math.max(...days.map((v) => v - expectedPerDay))),
+        TotalImpact: impact,
+        TotalActualSpend: cents(actual),
+        TotalExpectedSpend: cents(expected),
+        ...(expected > 0 && { TotalImpactPercentage: cents((impact / expected) * 100) }),
+      },
+      MonitorArn: monitorArn,
+    });
+  });
+  return { anomalyId, region: p.region, start: startDay, end: endDay };
+}
+
+function dayStartOf(t: number): number {
+  return Math.floor(t / DAY) * DAY;
 }
 
 function meanOf(profile: (t: number) => number | null, from: number, to: number): number {

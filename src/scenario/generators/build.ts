@@ -1166,6 +1166,8 @@ export class CostLedger {
   readonly days: number;
   private readonly series = new Map<string, LedgerSeries>();
   private readonly items: CostLineItem[] = [];
+  /** AWS Cost Anomaly Detection anomalies (GetAnomalies `Anomaly` objects), written as `costs.anomalies`. */
+  readonly anomalies: Record<string, unknown>[] = [];
 
   constructor(now: number, daysBack: number) {
     this.now = now;
@@ -1262,6 +1264,20 @@ export class CostLedger {
     }
   }
 
+  /** The daily cost of the series whose dimensions `match`, summed, by date (YYYY-MM-DD). */
+  dailyAmounts(match: (dims: CostDimensions) => boolean): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let d = 0; d < this.days; d++) out.set(isoDay(this.start + d * DAY), 0);
+    for (const { dims, amounts } of this.series.values()) {
+      if (!match(dims)) continue;
+      amounts.forEach((v, d) => {
+        const date = isoDay(this.start + d * DAY);
+        out.set(date, (out.get(date) ?? 0) + v);
+      });
+    }
+    return out;
+  }
+
   toCosts(): ScenarioCosts {
     const daily = [];
     for (const { dims, amounts } of this.series.values()) {
@@ -1275,6 +1291,7 @@ export class CostLedger {
     }
     const costs: ScenarioCosts = { currency: 'USD', daily };
     if (this.items.length) costs.lineItems = [...this.items].sort((a, b) => a.date.localeCompare(b.date));
+    if (this.anomalies.length) costs.anomalies = this.anomalies;
     return costs;
   }
 }
