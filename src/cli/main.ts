@@ -20,6 +20,9 @@ import { renderTable } from './render/table.js';
 import { stderrProgress, writeOutput } from './io.js';
 import { addCommonOptions, addTargetOptions, auditSetup, builtInTarget, formatOption, targetFrom, type CommonOptions, type Format, type TargetOptions } from './options.js';
 import { readReport } from './read-report.js';
+import { registerCosts } from './costs.js';
+import { renderCsv } from './render/csv.js';
+import { renderHtml } from './render/html.js';
 
 const DEMO_SCENARIO = 'brief-incident';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -45,6 +48,7 @@ export function buildProgram(): Command {
 
   registerRemediation(program);
   registerAck(program);
+  registerCosts(program);
 
   program.command('policy')
     .description('print the least-privilege IAM policy an audit needs (read-only), or with --remediation the separate policy the enabled remediation actions need; both computed from what the code declares it calls')
@@ -110,6 +114,8 @@ async function render(report: Report, format: Format): Promise<string> {
     case 'json': return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown': return renderMarkdown(report);
     case 'table': return renderTable(report);
+    case 'html': return renderHtml(report);
+    case 'csv': return renderCsv(report);
   }
 }
 

@@ -9,7 +9,7 @@ import { builtInScenarioTarget, liveTarget, scenarioFileTarget, type Target } fr
 import { SEVERITIES, type Severity } from '../detectors/types.js';
 import { BUILT_IN_SCENARIOS } from '../scenario/generators/index.js';
 
-export const FORMATS = ['table', 'json', 'markdown'] as const;
+export const FORMATS = ['table', 'json', 'markdown', 'html', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
 const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
@@ -33,7 +33,7 @@ export interface TargetOptions {
 }
 
 export const formatOption = (): Option =>
-  new Option('--format <format>', 'report format (default: table on a terminal, json otherwise)').choices(FORMATS);
+  new Option('--format <format>', 'report format: table, json, markdown (a ticket), html (one self-contained page with charts), csv (a row per finding, with cost impact) (default: table on a terminal, json otherwise)').choices(FORMATS);
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
