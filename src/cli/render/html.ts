@@ -11,7 +11,7 @@ import type { BillingReport, Incident, TimelineEntry } from '../../engine/story.
 import { formatMoney } from '../../notify/digest.js';
 import { redactDeep } from '../../notify/redact.js';
 import { costChart, metricsChart, timelineChart } from '../../report/charts.js';
-import { containmentLine, coverageLine, shortArn, totalCalls } from './summary.js';
+import { containmentLine, coverageLine, executiveSummary, shortArn, totalCalls } from './summary.js';
 
 export interface HtmlOptions {
   /** rigwatch's version for the footer; read from package.json when not given. */
@@ -37,23 +37,15 @@ export interface SummaryFigures {
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 export function summaryFigures(report: Report): SummaryFigures {
-  const incidents = report.incidents ?? [];
-  const currency = incidents[0]?.costImpact.currency ?? report.billing?.currency ?? 'USD';
+  const s = executiveSummary(report);
   return {
-    incidents: incidents.length,
+    incidents: s.incidents,
     criticalFindings: report.stats.findingsBySeverity.critical,
     findings: report.findings.length,
-    currency,
-    ...(report.incidents && {
-      costSoFar: round2(incidents.reduce((a, i) => a + (i.costImpact.total || 0), 0)),
-      perHourNow: round2(incidents.reduce((a, i) => a + (i.costImpact.perHourNow || 0), 0)),
-    }),
-    ...(report.billing && {
-      monthToDate: round2(report.billing.monthToDate),
-      forecast: round2(report.billing.forecast.monthEnd),
-      anomalyImpact: round2(report.billing.anomalyImpact),
-    }),
-    sourcesFailed: coverageLine(report).failed,
+    currency: s.currency,
+    ...(report.incidents && { costSoFar: s.costSoFar, perHourNow: s.perHourNow }),
+    ...(s.bill && { monthToDate: round2(s.bill.monthToDate), forecast: round2(s.bill.forecast), anomalyImpact: round2(s.bill.anomalyImpact) }),
+    sourcesFailed: s.failedSources.length,
   };
 }
 

@@ -1,8 +1,9 @@
 // The report for a ticket or a pull request: the summary table, then each finding's evidence.
 
 import type { Report } from '../../engine/report.js';
+import { formatMoney } from '../../notify/digest.js';
 import type { Incident } from '../../engine/story.js';
-import { actorLine, containmentLine, costExplorerSpend, coverageLine, executiveSummary, fmtWindow, money, resourcesLine, shortArn, totalCalls, whenLine } from './summary.js';
+import { actorLine, containmentLine, costExplorerSpend, coverageLine, executiveSummary, fmtWindow, resourcesLine, shortArn, totalCalls, whenLine } from './summary.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -55,10 +56,10 @@ function summarySection(report: Report): string[] {
     const who = [s.who.principals.join(', '), s.who.accessKeyIds.length ? `keys ${s.who.accessKeyIds.join(', ')}` : '', s.who.sourceIPs.length ? `from ${s.who.sourceIPs.join(', ')}` : '']
       .filter(Boolean).join('; ');
     out.push(`**Who.** ${who}`, '');
-    out.push(`**Cost.** ${money(s.costSoFar, s.currency)} so far, ${money(s.perHourNow, s.currency)} per hour now (basis under each incident).`, '');
+    out.push(`**Cost.** ${formatMoney(s.costSoFar, s.currency)} so far, ${formatMoney(s.perHourNow, s.currency)} per hour now (basis under each incident).`, '');
   }
   if (s.bill) {
-    out.push(`**Bill.** ${money(s.bill.monthToDate, s.currency)} this month so far; month-end forecast ${money(s.bill.forecast, s.currency)} against ${money(s.bill.atBaseline, s.currency)} at the usual rate; ${money(s.bill.anomalyImpact, s.currency)} above expected on anomalous days.`, '');
+    out.push(`**Bill.** ${formatMoney(s.bill.monthToDate, s.currency)} this month so far; month-end forecast ${formatMoney(s.bill.forecast, s.currency)} against ${formatMoney(s.bill.atBaseline, s.currency)} at the usual rate; ${formatMoney(s.bill.anomalyImpact, s.currency)} above expected on anomalous days.`, '');
   }
   if (s.actions.length > 0) {
     out.push('**What to do.** Plan the containment (a dry run), read it, then add `--apply`:', '');
@@ -73,14 +74,14 @@ function incidentSection(i: Incident): string[] {
   const out = [`## Incident ${i.id} (${i.severity}): ${cell(i.title)}`, ''];
   out.push(`- Actor: ${i.actor.principals.map(shortArn).join(', ') || 'unknown'}${i.actor.accessKeyIds.length ? `; keys ${i.actor.accessKeyIds.join(', ')}` : ''}${i.actor.sourceIPs.length ? `; from ${i.actor.sourceIPs.join(', ')}` : ''}`);
   out.push(`- Seen: ${i.firstSeen.slice(0, 16).replace('T', ' ')} → ${i.lastSeen.slice(0, 16).replace('T', ' ')} UTC`);
-  out.push(`- Cost: ${money(c.total, c.currency)} so far, ${money(c.perHourNow, c.currency)} per hour now`);
+  out.push(`- Cost: ${formatMoney(c.total, c.currency)} so far, ${formatMoney(c.perHourNow, c.currency)} per hour now`);
   for (const b of c.basis) out.push(`  - ${b}`);
   out.push(`- Findings (${i.findings.length}): ${i.findings.map((id) => `\`${id}\``).join(', ')}`);
   out.push(`- Resources: ${i.resources.length}`, '');
   if (i.timeline.length > 0) {
     out.push('| When (UTC) | What | Region | |', '|---|---|---|---|');
     const shown = i.timeline.slice(0, 40);
-    for (const t of shown) out.push(`| ${t.at.slice(0, 16).replace('T', ' ')} | ${t.kind} | ${t.region ?? ''} | ${cell(t.title)}${t.amount !== undefined ? ` ${money(t.amount, c.currency)}` : ''} |`);
+    for (const t of shown) out.push(`| ${t.at.slice(0, 16).replace('T', ' ')} | ${t.kind} | ${t.region ?? ''} | ${cell(t.title)}${t.amount !== undefined ? ` ${formatMoney(t.amount, c.currency)}` : ''} |`);
     if (i.timeline.length > shown.length) out.push(`| | | | … ${i.timeline.length - shown.length} more |`);
     out.push('');
   }
@@ -92,20 +93,20 @@ function billingSection(report: Report): string[] {
   const b = report.billing;
   if (!b) return [];
   const out = ['## Billing', ''];
-  out.push(`- Month to date: ${money(b.monthToDate, b.currency)}; month-end forecast ${money(b.forecast.monthEnd, b.currency)} (${b.forecast.basis}); at the usual rate ${money(b.forecast.atBaseline, b.currency)}`);
-  out.push(`- Above expected on anomalous days: ${money(b.anomalyImpact, b.currency)}`);
+  out.push(`- Month to date: ${formatMoney(b.monthToDate, b.currency)}; month-end forecast ${formatMoney(b.forecast.monthEnd, b.currency)} (${b.forecast.basis}); at the usual rate ${formatMoney(b.forecast.atBaseline, b.currency)}`);
+  out.push(`- Above expected on anomalous days: ${formatMoney(b.anomalyImpact, b.currency)}`);
   if (b.firstFlagged?.rigwatch || b.firstFlagged?.aws) {
     out.push(`- First flagged: rigwatch ${b.firstFlagged.rigwatch ?? 'never'}; AWS Cost Anomaly Detection ${b.firstFlagged.aws ?? (b.awsAnomalies ? 'never' : 'not available')}`);
   }
   out.push('');
   if (b.anomalies.length > 0) {
     out.push('| Day | Service | Region | Account | Expected | Actual | Impact |', '|---|---|---|---|---:|---:|---:|');
-    for (const a of b.anomalies) out.push(`| ${a.date} | ${cell(a.service)} | ${a.region} | ${a.account} | ${money(a.expected, b.currency)} | ${money(a.actual, b.currency)} | ${money(a.impact, b.currency)} |`);
+    for (const a of b.anomalies) out.push(`| ${a.date} | ${cell(a.service)} | ${a.region} | ${a.account} | ${formatMoney(a.expected, b.currency)} | ${formatMoney(a.actual, b.currency)} | ${formatMoney(a.impact, b.currency)} |`);
     out.push('');
   }
   if (b.awsAnomalies && b.awsAnomalies.length > 0) {
     out.push('AWS Cost Anomaly Detection:', '', '| Start | First flagged | Service | Region | Impact |', '|---|---|---|---|---:|');
-    for (const a of b.awsAnomalies) out.push(`| ${a.start} | ${a.firstFlagged ?? ''} | ${cell(a.service ?? '')} | ${a.region ?? ''} | ${money(a.impact, b.currency)} |`);
+    for (const a of b.awsAnomalies) out.push(`| ${a.start} | ${a.firstFlagged ?? ''} | ${cell(a.service ?? '')} | ${a.region ?? ''} | ${formatMoney(a.impact, b.currency)} |`);
     out.push('');
   }
   return out;

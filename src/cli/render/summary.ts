@@ -106,10 +106,3 @@ export function executiveSummary(report: Report): ExecutiveSummary {
     failedSources: report.coverage.filter((c) => c.status === 'error').map((c) => `${c.source} ${c.region}`),
   };
 }
-
-export function money(amount: number, currency: string): string {
-  const sign = amount < 0 ? '-' : '';
-  const abs = Math.abs(amount);
-  const text = abs >= 100 ? Math.round(abs).toLocaleString('en-US') : abs.toFixed(2);
-  return `${sign}${currency === 'USD' ? '$' : `${currency} `}${text}`;
-}

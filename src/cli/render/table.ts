@@ -4,7 +4,8 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Severity } from '../../detectors/types.js';
 import type { Report } from '../../engine/report.js';
-import { actorLine, containmentLine, costExplorerSpend, coverageLine, fmtWindow, money, resourcesLine, shortArn, totalCalls, whenLine } from './summary.js';
+import { formatMoney } from '../../notify/digest.js';
+import { actorLine, containmentLine, costExplorerSpend, coverageLine, fmtWindow, resourcesLine, shortArn, totalCalls, whenLine } from './summary.js';
 
 const SEVERITY_STYLE: Record<Severity, (s: string) => string> = {
   critical: (s) => pc.bold(pc.red(s)),
@@ -28,7 +29,7 @@ export function renderTable(report: Report, width = process.stdout.columns ?? 12
     const c = i.costImpact;
     lines.push(`${SEVERITY_STYLE[i.severity](`INCIDENT ${i.severity.toUpperCase()}`)} ${pc.bold(i.title)}`);
     lines.push(`  ${i.actor.principals.map(shortArn).join(', ')}${i.actor.accessKeyIds.length ? ` · keys ${i.actor.accessKeyIds.join(', ')}` : ''}${i.actor.sourceIPs.length ? ` · from ${i.actor.sourceIPs.join(', ')}` : ''}`);
-    lines.push(`  ${i.firstSeen.slice(0, 16).replace('T', ' ')} → ${i.lastSeen.slice(0, 16).replace('T', ' ')} UTC · ${pc.bold(money(c.total, c.currency))} so far · ${pc.bold(`${money(c.perHourNow, c.currency)}/h`)} now · ${i.findings.length} findings`);
+    lines.push(`  ${i.firstSeen.slice(0, 16).replace('T', ' ')} → ${i.lastSeen.slice(0, 16).replace('T', ' ')} UTC · ${pc.bold(formatMoney(c.total, c.currency))} so far · ${pc.bold(`${formatMoney(c.perHourNow, c.currency)}/h`)} now · ${i.findings.length} findings`);
     lines.push(`  contain: ${i.remediate}   (a dry run; add --apply)`);
     lines.push('');
   }
