@@ -3,7 +3,7 @@
 
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { parseSince } from '../engine/duration.js';
+import { parseDuration, parseSince } from '../engine/duration.js';
 import { InputError } from '../engine/errors.js';
 import { AwsClients } from '../providers/aws/clients.js';
 import { openStateStore, updateState, type Ack, type AuditState } from '../state/index.js';
@@ -96,11 +96,10 @@ function unmute(state: AuditState, id: string): AuditState {
   return { ...state, acks };
 }
 
+/** A duration from now (7d), or an ISO instant as it is. */
 function parseFuture(text: string, now: number): number | undefined {
-  const back = parseSince(text, now);
-  if (back === undefined) return undefined;
-  // parseSince reads durations backwards from now and instants as they are.
-  return /^\d+[smhdw]$/.test(text) ? now + (now - back) : back;
+  const duration = parseDuration(text);
+  return duration !== undefined ? now + duration : parseSince(text, now);
 }
 
 function whoAmI(): string {

@@ -60,8 +60,8 @@ export function collectionSettings(config: Config, now: number, since: number): 
       if (!prev || from < prev.since) needs.set(e.eventName, { eventName: e.eventName, eventSource: e.eventSource, since: from });
     }
   }
-  const { metrics, costs, userData, guardduty, concurrency } = config.collection;
-  return { cloudtrail: [...needs.values()], metrics, costs, userData, guardduty, concurrency };
+  const { metrics, costs, userData, guardduty, concurrency, incremental } = config.collection;
+  return { cloudtrail: [...needs.values()], metrics, costs, userData, guardduty, concurrency, incremental };
 }
 
 export async function runAudit(request: AuditRequest): Promise<AuditResult> {
@@ -78,7 +78,6 @@ export async function runAudit(request: AuditRequest): Promise<AuditResult> {
     settings: collectionSettings(request.config, request.now, request.since),
     progress: request.progress,
     previous: request.previous?.cache,
-    incremental: request.config.collection.incremental,
   });
   request.progress?.('judging');
   const findings: Finding[] = [];

@@ -231,8 +231,8 @@ export function incidentCost(launched: Instance[], findings: Finding[], data: Au
     out.costExplorer = ce;
     basis.push(`Cost Explorer: ${ce.scope}`);
   }
-  // Instance-hours are current to the hour; Cost Explorer lags by up to a day. Use the larger
-  // only when the other is missing.
+  // Instance-hours are current to the hour; Cost Explorer lags by up to a day: the total is the
+  // instance-hours figure, and Cost Explorer's only when nothing was launched.
   out.total = round(out.instanceHours?.total ?? ce?.total ?? 0);
   if (perHourNow > 0) basis.push('per hour now: on-demand price of the launched instances still running');
   if (out.instanceHours && ce) basis.push('total: the instance-hours figure (current to the hour); Cost Explorer\'s lags by up to a day');

@@ -9,7 +9,7 @@
 // findings owed to that channel, and the run exits 3.
 
 import { SEVERITIES, type Finding, type Severity } from '../detectors/types.js';
-import type { NotifyConfig } from '../notify/channels.js';
+import { channelName, type NotifyConfig } from '../notify/channels.js';
 import { buildDigest, remediateCommand, type RemediateTarget } from '../notify/digest.js';
 import { deliver } from '../notify/send.js';
 import type { DeliveryResult, DigestItem } from '../notify/types.js';
@@ -124,7 +124,7 @@ export async function notifyChannels(config: NotifyConfig, input: NotifyInput): 
   for (const f of input.findings) if (counts(f)) stillOpen[f.severity] += 1;
   const generatedAt = new Date(input.data.now).toISOString();
   return Promise.all(config.channels.map(async (channel, index) => {
-    const name = channel.id ?? `${channel.type}-${index + 1}`;
+    const name = channelName(channel, index);
     const items: DigestItem[] = owedTo(name, input.findings, input.records, config.minSeverity).map((o) => ({
       ...o,
       ...optional('impact', findingImpact(o.finding, input.data)),

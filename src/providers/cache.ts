@@ -65,5 +65,5 @@ export interface IncrementalSettings {
    * AWS Cost Anomaly Detection (GetAnomalies, $0.01) is asked again only after this long, and only
    * in a run that makes no GetCostAndUsage request: a run makes at most 2 Cost Explorer requests. Default 360.
    */
-  anomalyRefreshMinutes?: number;
+  anomalyRefreshMinutes: number;
 }

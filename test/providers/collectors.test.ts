@@ -45,6 +45,7 @@ const SETTINGS: CollectionSettings = {
   userData: { enabled: true, maxBytes: 16384 },
   guardduty: { enabled: false },
   concurrency: 4,
+  incremental: { cloudtrailOverlapMinutes: 30, metricsOverlapMinutes: 15, inventoryMaxAgeMinutes: 60, costRefreshMinutes: 60, costRestateDays: 3, anomalyRefreshMinutes: 360 },
 };
 
 /** A context on a simulated account; rate limits off on both sides so the tests count calls, not seconds. */
@@ -249,7 +250,7 @@ describe('Cost Explorer budget across scheduled runs', () => {
       decorate: (client, region) => account.attach(client, region),
     });
     try {
-      const got = await collect({ clients, now: t, window: { start: t - 7 * DAY, end: t }, regions: ['us-east-1'], settings: SETTINGS, previous, incremental: INC });
+      const got = await collect({ clients, now: t, window: { start: t - 7 * DAY, end: t }, regions: ['us-east-1'], settings: { ...SETTINGS, incremental: INC }, previous });
       const calls = clients.calls.snapshot();
       return { ...got, ce: [calls['ce:GetCostAndUsage'] ?? 0, calls['ce:GetAnomalies'] ?? 0] };
     } finally {

@@ -10,7 +10,7 @@
 // write feed is incomplete (a busy region), or where it is older than the maximum age. A source
 // that fails keeps its cached data and cache time, so the next run reads it again.
 
-import type { CollectionCache, Dated, IncrementalSettings } from '../cache.js';
+import type { CollectionCache, Dated } from '../cache.js';
 import type { AuditData, CloudTrailRecord, CostData, CostRow, GuardDutyDetector, GuardDutyFinding, Instance, MetricSeries, SecurityGroup, SourceName, Trail } from '../types.js';
 import { callerIdentity } from './collectors/identity.js';
 import { collectEc2Region, collectUserData, listEnabledRegions } from './collectors/ec2.js';
@@ -35,10 +35,8 @@ export interface CollectRequest {
   regions?: string[];
   settings: CollectionSettings;
   progress?: (message: string) => void;
-  /** The previous run's cache: makes the run incremental. Ignored if it belongs to another account. */
+  /** The previous run's cache: makes the run incremental (`settings.incremental`). Ignored if it belongs to another account. */
   previous?: CollectionCache;
-  /** How an incremental run decides what to read again; required with `previous`. */
-  incremental?: IncrementalSettings;
 }
 
 export interface Collected {
@@ -69,7 +67,7 @@ export async function collect(request: CollectRequest): Promise<Collected> {
   coverage.ok('sts', 'global');
 
   const prev = request.previous?.account === identity.account && request.previous.at <= now ? request.previous : undefined;
-  const inc = request.incremental ?? { cloudtrailOverlapMinutes: 30, metricsOverlapMinutes: 15, inventoryMaxAgeMinutes: 60, costRefreshMinutes: 60, costRestateDays: 3 };
+  const inc = settings.incremental;
   const maxAge = inc.inventoryMaxAgeMinutes * MINUTE;
   const fresh = <T>(d: Dated<T> | undefined): d is Dated<T> => d !== undefined && now - d.at < maxAge;
   const reused = (source: SourceName, region: string, at: number) => coverage.entries.push({ source, region, status: 'ok', cachedAt: new Date(at).toISOString() });
@@ -280,7 +278,7 @@ export async function collect(request: CollectRequest): Promise<Collected> {
     // steady-state scheduled run makes at most 2 Cost Explorer requests. A failure (no permission,
     // no monitors) is recorded as skipped and never fails the cost source.
     const anomaliesBefore = prev?.costAnomalies;
-    const anomalyRefresh = (inc.anomalyRefreshMinutes ?? 360) * MINUTE;
+    const anomalyRefresh = inc.anomalyRefreshMinutes * MINUTE;
     const askAnomalies = !prev || (costsFresh && (!anomaliesBefore || now - anomaliesBefore.at >= anomalyRefresh));
     const anomalyWork = (async (): Promise<AwsCostAnomaly[] | undefined> => {
       if (!askAnomalies) {

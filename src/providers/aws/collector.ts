@@ -2,6 +2,7 @@
 // the coverage record. A collector fetches its source once per run; a failure is recorded in
 // coverage (never read as "nothing there") and the run goes on with the other sources.
 
+import type { IncrementalSettings } from '../cache.js';
 import type { AuditWindow, CoverageEntry, SourceName } from '../types.js';
 import type { AwsClients } from './clients.js';
 
@@ -23,6 +24,8 @@ export interface CollectionSettings {
   guardduty: { enabled: boolean };
   /** Calls a collector keeps in flight at once, per region. */
   concurrency: number;
+  /** What a run given the previous run's cache reads again (config `collection.incremental`). */
+  incremental: IncrementalSettings;
 }
 
 export interface CollectContext {

@@ -124,6 +124,7 @@ export function harness(s: Scenario, callerArn?: string): Harness {
         userData: { enabled: false, maxBytes: 16_384 },
         guardduty: { enabled: false },
         concurrency: 4,
+        incremental: { cloudtrailOverlapMinutes: 30, metricsOverlapMinutes: 15, inventoryMaxAgeMinutes: 60, costRefreshMinutes: 60, costRestateDays: 3, anomalyRefreshMinutes: 360 },
       },
     }),
   };

@@ -12,11 +12,6 @@ const FINDINGS_PER_CALL = 50;
 /** Findings read per detector; the highest-severity ones come first. */
 const MAX_FINDINGS = 500;
 
-export async function collectGuardDutyRegion(ctx: CollectContext, region: string): Promise<{ detectors: GuardDutyDetector[]; findings: GuardDutyFinding[] }> {
-  const detectors = await listGuardDutyDetectors(ctx, region);
-  return { detectors, findings: await collectGuardDutyFindings(ctx, region, detectors) };
-}
-
 /** The region's detectors and whether each is enabled. */
 export async function listGuardDutyDetectors(ctx: CollectContext, region: string): Promise<GuardDutyDetector[]> {
   const client = ctx.clients.guardduty(region);
